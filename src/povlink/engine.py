@@ -118,7 +118,7 @@ class Engine:
     def arrow(self, sql: str, params: Sequence[object] | None = None) -> Any:
         """Run a query and return a ``pyarrow.Table`` (zero-copy where possible)."""
         with self._lock:
-            return self._con.execute(sql, params).fetch_arrow_table()
+            return self._con.execute(sql, params).to_arrow_table()
 
     # -- tables ------------------------------------------------------------------------------
     def register(self, name: str, data: pd.DataFrame | Any) -> None:
@@ -197,7 +197,6 @@ class Engine:
             "null_padding = false",
             "quote = '\"'",
             "escape = '\"'",
-            "nullstr = []",
         ]
         if delimiter is not None:
             opts.append(f"delim = {quote_literal(delimiter)}")
@@ -208,10 +207,15 @@ class Engine:
         return f"read_parquet({quote_literal(str(path))})"
 
     @staticmethod
-    def jsonl_relation(path: Path) -> str:
+    def jsonl_relation(path: Path, text_columns: Sequence[str] | None = None) -> str:
+        """SQL for a JSON-lines file; with ``text_columns``, each of them read as text."""
+        columns = ""
+        if text_columns is not None:
+            spec = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in text_columns)
+            columns = f", columns = {{{spec}}}"
         return (
             f"read_json({quote_literal(str(path))}, format = 'newline_delimited', "
-            "records = true, sample_size = -1)"
+            f"records = true, sample_size = -1{columns})"
         )
 
     # -- Splink ------------------------------------------------------------------------------

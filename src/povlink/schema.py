@@ -2,8 +2,8 @@
 
 Two layers, both declared once here and used everywhere else:
 
-* :class:`RawRecord` – the canonical fields as the agency wrote them (always text). Ingestion maps a
-  source's columns onto these; the registry's ``records`` table has one ``VARCHAR`` column per field.
+* :class:`RawRecord` – the canonical fields as the agency wrote them (always text). Ingestion
+  maps a source's columns onto these; the registry stores one ``VARCHAR`` column per field.
 * :class:`StandardisedRecord` – the comparable form produced by :mod:`povlink.standardise`; the
   engine's ``standardised`` table layout (names and SQL types) is derived from this model.
 
@@ -31,9 +31,7 @@ class RawRecord(BaseModel):
     birth_date: str | None = Field(None, description="Date of birth [tanggal lahir], any format")
     birth_place: str | None = Field(None, description="Place of birth [tempat lahir]")
     sex: str | None = Field(None, description="Sex [jenis kelamin], e.g. L/P, 1/2, LAKI-LAKI")
-    mother_name: str | None = Field(
-        None, description="Mother's maiden name [nama ibu kandung]"
-    )
+    mother_name: str | None = Field(None, description="Mother's maiden name [nama ibu kandung]")
     relationship: str | None = Field(
         None, description="Relationship to the household head [hubungan keluarga]"
     )

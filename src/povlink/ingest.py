@@ -1,0 +1,353 @@
+"""Read one agency list into the engine as canonical raw columns plus its extra columns.
+
+Every value is read as text, so that a NIK never passes through a float. Bulk reading uses the
+engine's own readers (csv/tsv, parquet, jsonl); only xlsx goes through a Python reader
+(``python-calamine``), because DuckDB's Excel reader is an extension that must be downloaded.
+
+The result is a staging table with one row per input row::
+
+    record_id, source, row_number, <canonical raw fields...>, extra, row_hash
+
+``record_id`` is ``"<source>:<the agency's own id>"``; ``extra`` is a JSON object of the columns the
+mapping does not use; ``row_hash`` changes exactly when any value of the row changes. Nothing is
+written outside that staging table, so a failure here cannot touch the registry.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from povlink.config import Source
+from povlink.engine import Engine, EngineError, quote_identifier, quote_literal
+from povlink.exceptions import DataQualityWarning, SourceError
+from povlink.schema import CANONICAL_FIELDS
+
+__all__ = ["StagedSource", "stage_source"]
+
+#: Encodings DuckDB's csv reader decodes itself; anything else is transcoded to UTF-8 first.
+_NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
+_CHUNK = 1 << 22  # bytes read at a time when hashing and checking a file's encoding
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """A source read into a staging table of the engine."""
+
+    source: str
+    table: str
+    n_records: int
+    content_hash: str
+    columns: tuple[str, ...]
+
+
+def stage_source(
+    engine: Engine,
+    source: Source,
+    *,
+    table: str,
+    data: pd.DataFrame | None = None,
+) -> StagedSource:
+    """Read ``source`` (its file, or ``data`` when given) into the staging table ``table``.
+
+    Raises :class:`SourceError` naming the source and the row or column for: a missing file, a
+    file that cannot be decoded in the stated encoding, a mapped column the file lacks, an empty
+    or repeated id. An empty source is accepted with a :class:`DataQualityWarning`.
+    """
+    raw = f"__raw_{source.name}"
+    with tempfile.TemporaryDirectory(prefix="povlink-") as tmp:
+        content_hash = _load_raw(engine, source, raw, data, Path(tmp))
+    try:
+        columns = tuple(engine.columns(raw))
+        _check_columns(source, columns)
+        engine.create_table(table, _canonical_select(source, raw, columns), temporary=True)
+    finally:
+        engine.drop_table(raw)
+    n = engine.count(table)
+    _check_ids(engine, source, table)
+    if n == 0:
+        warnings.warn(
+            f"source {source.name!r}: the list has no records", DataQualityWarning, stacklevel=2
+        )
+    mapping = sorted(source.mapped_columns().items())
+    digest = hashlib.sha256(f"{content_hash}|{source.id_column}|{mapping}".encode()).hexdigest()
+    return StagedSource(source.name, table, n, digest, columns)
+
+
+# -- reading ------------------------------------------------------------------------------------
+def _load_raw(
+    engine: Engine, source: Source, raw: str, data: pd.DataFrame | None, tmp: Path
+) -> str:
+    """Load the untouched rows (all text) into ``raw``; return a hash of the content."""
+    if data is not None:
+        frame = data.astype("string")
+        frame.columns = [str(c) for c in frame.columns]
+        content_hash = hashlib.sha256(
+            pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+            + "|".join(frame.columns).encode()
+        ).hexdigest()
+        _register_and_copy(engine, raw, pa.Table.from_pandas(frame, preserve_index=False))
+        return content_hash
+    path = source.path
+    if path is None:
+        raise SourceError(f"source {source.name!r} has no path and no DataFrame was given")
+    if not path.exists():
+        raise SourceError(f"source {source.name!r}: file {path} not found")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        content_hash, readable = _check_text_file(source, path, tmp)
+        delimiter = source.options.delimiter or ("\t" if suffix == ".tsv" else None)
+        encoding = _NATIVE_ENCODINGS.get(codecs.lookup(source.options.encoding).name, "utf-8")
+        if readable != path:
+            encoding = "utf-8"
+        relation = engine.csv_relation(readable, delimiter=delimiter, encoding=encoding)
+        _copy(engine, source, raw, f"SELECT * FROM {relation}")
+        return content_hash
+    content_hash = _hash_file(path)
+    if suffix == ".parquet":
+        _copy(engine, source, raw, _all_text(engine, source, engine.parquet_relation(path)))
+    elif suffix in (".jsonl", ".ndjson"):
+        names = _column_names(engine, source, engine.jsonl_relation(path))
+        _copy(engine, source, raw, f"SELECT * FROM {engine.jsonl_relation(path, names)}")
+    elif suffix == ".xlsx":
+        _register_and_copy(engine, raw, _read_xlsx(source, path))
+    else:  # the config validator already refuses other suffixes
+        raise SourceError(f"source {source.name!r}: unsupported file type {suffix!r}")
+    return content_hash
+
+
+def _copy(engine: Engine, source: Source, raw: str, sql: str) -> None:
+    try:
+        engine.create_table(raw, sql, temporary=True)
+    except EngineError as err:
+        first_line = str(err).splitlines()[0]
+        raise SourceError(
+            f"source {source.name!r}: cannot read {source.path}: {first_line}"
+        ) from err
+
+
+def _register_and_copy(engine: Engine, raw: str, table: pa.Table) -> None:
+    view = f"{raw}_arrow"
+    engine.register(view, table)
+    try:
+        engine.create_table(raw, f"SELECT * FROM {quote_identifier(view)}", temporary=True)
+    finally:
+        engine.unregister(view)
+
+
+def _column_names(engine: Engine, source: Source, relation: str) -> list[str]:
+    try:
+        return [r[0] for r in engine.rows(f"DESCRIBE SELECT * FROM {relation}")]
+    except EngineError as err:
+        first_line = str(err).splitlines()[0]
+        raise SourceError(
+            f"source {source.name!r}: cannot read {source.path}: {first_line}"
+        ) from err
+
+
+def _all_text(engine: Engine, source: Source, relation: str) -> str:
+    """A SELECT of ``relation`` with every column cast to text (parquet is typed)."""
+    names = _column_names(engine, source, relation)
+    casts = ", ".join(
+        f"CAST({quote_identifier(n)} AS VARCHAR) AS {quote_identifier(n)}" for n in names
+    )
+    return f"SELECT {casts} FROM {relation}"
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
+    """Hash a text file and check that it decodes in its stated encoding, in one pass.
+
+    Returns the hash and the path the engine should read: the file itself when the engine can
+    decode its encoding, otherwise a UTF-8 copy.
+    """
+    try:
+        codec = codecs.lookup(source.options.encoding)
+    except LookupError:
+        raise SourceError(
+            f"source {source.name!r}: unknown encoding {source.options.encoding!r} in "
+            "[source.options]; use a Python codec name such as 'utf-8', 'latin-1' or 'cp1252'"
+        ) from None
+    native = codec.name in _NATIVE_ENCODINGS
+    decoder = codec.incrementaldecoder("strict")
+    digest = hashlib.sha256()
+    copy_path = tmp / f"{source.name}.utf8.csv"
+    line = 1
+    with (
+        path.open("rb") as f,
+        copy_path.open("w", encoding="utf-8", newline="") if not native else _NullWriter() as out,
+    ):
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                bad_line = line + chunk[: err.start].count(b"\n")
+                raise SourceError(
+                    f"source {source.name!r}: {path.name} line {bad_line} (data row "
+                    f"{bad_line - 1}) cannot be decoded as {source.options.encoding}: "
+                    f"byte {chunk[err.start : err.start + 1]!r}; set options.encoding to the "
+                    "file's real encoding (for example 'latin-1' or 'cp1252')"
+                ) from None
+            line += chunk.count(b"\n")
+            out.write(text)
+        try:
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError:
+            raise SourceError(
+                f"source {source.name!r}: {path.name} ends in the middle of a "
+                f"{source.options.encoding} character (line {line})"
+            ) from None
+    return digest.hexdigest(), (path if native else copy_path)
+
+
+class _NullWriter:
+    """A file-like sink for when no transcoded copy is needed."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def __enter__(self) -> _NullWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _read_xlsx(source: Source, path: Path) -> pa.Table:
+    """Read one worksheet as text; numbers that are whole are written without a decimal part."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet_option = source.options.sheet
+        sheet_names: list[str] = list(book.sheet_names)
+        if isinstance(sheet_option, str) and sheet_option not in sheet_names:
+            raise SourceError(
+                f"source {source.name!r}: sheet {sheet_option!r} not found in {path.name}; "
+                f"it has {', '.join(sheet_names)}"
+            )
+        sheet = (
+            book.get_sheet_by_name(sheet_option)
+            if isinstance(sheet_option, str)
+            else book.get_sheet_by_index(sheet_option or 0)
+        )
+        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+    except SourceError:
+        raise
+    except Exception as err:  # calamine raises its own untyped errors for damaged workbooks
+        raise SourceError(f"source {source.name!r}: cannot read workbook {path}: {err}") from err
+    if not rows:
+        return pa.table({})
+    header = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(rows[0])]
+    body = rows[1:]
+    columns = {
+        name: pa.array([_cell_text(r[i]) if i < len(r) else None for r in body], pa.string())
+        for i, name in enumerate(header)
+    }
+    return pa.table(columns)
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+# -- mapping ------------------------------------------------------------------------------------
+def _check_columns(source: Source, columns: tuple[str, ...]) -> None:
+    have = set(columns)
+    wanted = [source.id_column] + [c for cols in source.mapped_columns().values() for c in cols]
+    missing = [c for c in dict.fromkeys(wanted) if c not in have]
+    if missing:
+        which = ", ".join(repr(c) for c in missing)
+        noun = "column" if len(missing) == 1 else "columns"
+        raise SourceError(
+            f"source {source.name!r}: {noun} {which} not found in {_where(source)}; "
+            f"the file has {', '.join(columns) or 'no columns'}"
+        )
+
+
+def _where(source: Source) -> str:
+    return source.path.name if source.path is not None else "the DataFrame"
+
+
+def _canonical_select(source: Source, raw: str, columns: tuple[str, ...]) -> str:
+    mapped = source.mapped_columns()
+    used = {source.id_column} | {c for cols in mapped.values() for c in cols}
+    fields = []
+    for field in CANONICAL_FIELDS:
+        cols = mapped.get(field)
+        if cols is None:
+            expr = "CAST(NULL AS VARCHAR)"
+        elif len(cols) == 1:
+            expr = quote_identifier(cols[0])
+        else:
+            joined = ", ".join(quote_identifier(c) for c in cols)
+            expr = f"NULLIF(concat_ws(' ', {joined}), '')"
+        fields.append(f"{expr} AS {field}")
+    extra_cols = [c for c in columns if c not in used]
+    extra = (
+        "CAST(json_object("
+        + ", ".join(f"{quote_literal(c)}, {quote_identifier(c)}" for c in extra_cols)
+        + ") AS VARCHAR)"
+        if extra_cols
+        else "CAST(NULL AS VARCHAR)"
+    )
+    all_values = ", ".join(
+        f"coalesce({quote_identifier(c)}, chr(0))" for c in columns
+    )  # chr(0) keeps NULL apart from ''
+    row_hash = f"md5(concat_ws(chr(31), {all_values}))" if columns else "md5('')"
+    record_id = f"{quote_literal(source.name + ':')} || trim({quote_identifier(source.id_column)})"
+    return (
+        f"SELECT {record_id} AS record_id, {quote_literal(source.name)} AS source, "
+        f"CAST(rowid + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
+        f"{extra} AS extra, {row_hash} AS row_hash, "
+        f"{quote_identifier(source.id_column)} AS raw_id "
+        f"FROM {quote_identifier(raw)} ORDER BY rowid"
+    )
+
+
+def _check_ids(engine: Engine, source: Source, table: str) -> None:
+    t = quote_identifier(table)
+    empty = engine.rows(
+        f"SELECT row_number FROM {t} WHERE raw_id IS NULL OR trim(raw_id) = '' "
+        "ORDER BY row_number LIMIT 5"
+    )
+    if empty:
+        rows = ", ".join(str(r[0]) for r in empty)
+        raise SourceError(
+            f"source {source.name!r}: id column {source.id_column!r} is empty in data row(s) "
+            f"{rows}; every record needs its own id"
+        )
+    repeated = engine.rows(
+        f"SELECT trim(raw_id), count(*) FROM {t} GROUP BY 1 HAVING count(*) > 1 "
+        "ORDER BY 2 DESC, 1 LIMIT 5"
+    )
+    if repeated:
+        total = engine.scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM {t} GROUP BY trim(raw_id) HAVING count(*) > 1)"
+        )
+        shown = ", ".join(f"{v!r} ({n} times)" for v, n in repeated)
+        raise SourceError(
+            f"source {source.name!r}: id column {source.id_column!r} repeats {total} value(s), "
+            f"e.g. {shown}; each record needs a unique id (choose another id_column)"
+        )
+    engine.execute(f"ALTER TABLE {t} DROP COLUMN raw_id")

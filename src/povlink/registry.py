@@ -1,0 +1,365 @@
+"""The registry: one DuckDB file holding every version of every list, every run and its results.
+
+Tables (all written inside one transaction per run, so a failed or killed run leaves the file
+exactly as it was)::
+
+    povlink_meta      key, value                      schema version, the povlink that created it
+    runs              run_id, command, started_at, finished_at, povlink_version, summary (JSON)
+    source_versions   source, version, run_id, content_hash, path, agency, program,
+                      n_records, n_added, n_changed, n_withdrawn
+    record_versions   record_id, source, version_from, version_to, row_number, row_hash,
+                      <canonical raw fields>, extra          (version_to NULL = current)
+    record_changes    source, version, record_id, change ('added' | 'changed' | 'withdrawn')
+
+A source's version ``v`` is the set of rows with ``version_from <= v`` and
+``version_to IS NULL OR version_to > v``. Later stages add their own tables through
+:meth:`Registry.replace_table` and :meth:`Registry.append_table`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from povlink import __version__
+from povlink.config import EngineSettings, Source
+from povlink.engine import Engine, EngineError, quote_identifier
+from povlink.exceptions import RegistryError, UnknownRecordError
+from povlink.ingest import stage_source
+from povlink.schema import CANONICAL_FIELDS
+
+__all__ = ["SCHEMA_VERSION", "Registry", "Run", "SourceVersion"]
+
+#: Bumped whenever the registry's table layout changes incompatibly.
+SCHEMA_VERSION = 1
+
+_RAW_COLUMNS = ", ".join(f"{f} VARCHAR" for f in CANONICAL_FIELDS)
+_RAW_NAMES = ", ".join(CANONICAL_FIELDS)
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS povlink_meta (key VARCHAR, value VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS runs (run_id BIGINT, command VARCHAR, started_at TIMESTAMP, "
+    "finished_at TIMESTAMP, povlink_version VARCHAR, summary VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS source_versions (source VARCHAR, version INTEGER, "
+    "run_id BIGINT, content_hash VARCHAR, path VARCHAR, agency VARCHAR, program VARCHAR, "
+    "n_records BIGINT, n_added BIGINT, n_changed BIGINT, n_withdrawn BIGINT)",
+    "CREATE TABLE IF NOT EXISTS record_versions (record_id VARCHAR, source VARCHAR, "
+    f"version_from INTEGER, version_to INTEGER, row_number BIGINT, row_hash VARCHAR, "
+    f"{_RAW_COLUMNS}, extra VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS record_changes (source VARCHAR, version INTEGER, "
+    "record_id VARCHAR, change VARCHAR)",
+)
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """What one ingest of a source did."""
+
+    source: str
+    version: int
+    n_records: int
+    n_added: int
+    n_changed: int
+    n_withdrawn: int
+    unchanged: bool = False
+    """True when the content hash matched the latest version and nothing was written."""
+
+
+@dataclass
+class Run:
+    """A run in progress: its id and the summary that will be stored with it."""
+
+    run_id: int
+    command: str
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+class Registry:
+    """The persistent register: open (or create) a DuckDB file and read and write it safely.
+
+    >>> with Registry(":memory:") as reg:
+    ...     reg.schema_version
+    1
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        settings: EngineSettings | None = None,
+        read_only: bool = False,
+    ) -> None:
+        in_memory = str(path) == ":memory:"
+        self.path = None if in_memory else Path(path)
+        if read_only and self.path is not None and not self.path.exists():
+            raise RegistryError(
+                f"registry {self.path} does not exist yet; run `povlink ingest` or "
+                "`povlink resolve` first"
+            )
+        s = settings or EngineSettings()
+        self.engine = Engine(
+            None if in_memory else self.path,
+            read_only=read_only,
+            memory_limit=s.memory_limit,
+            temp_directory=s.temp_directory,
+            threads=s.threads,
+        )
+        self.read_only = read_only
+        try:
+            self._open_schema()
+        except BaseException:
+            self.engine.close()
+            raise
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open_schema(self) -> None:
+        where = self.path or "the in-memory registry"
+        try:
+            has_meta = self.engine.has_table("povlink_meta")
+        except EngineError as err:  # pragma: no cover - a file DuckDB opens but cannot query
+            raise RegistryError(f"registry {where} cannot be read: {err}") from err
+        if has_meta:
+            found = self.engine.scalar("SELECT value FROM povlink_meta WHERE key = 'schema'")
+            if found is None or not str(found).isdigit():
+                raise RegistryError(
+                    f"registry {where} has no readable schema version; it is corrupt or "
+                    "not a povlink registry. Restore it from a backup or point the project "
+                    "file at a new path."
+                )
+            if int(found) > SCHEMA_VERSION:
+                created = self.engine.scalar(
+                    "SELECT value FROM povlink_meta WHERE key = 'povlink_version'"
+                )
+                raise RegistryError(
+                    f"registry {where} was written by a newer povlink ({created}, registry "
+                    f"schema {found}; this is povlink {__version__}, schema {SCHEMA_VERSION}). "
+                    "Upgrade povlink to use it; the file was not modified."
+                )
+            self.schema_version = int(found)
+            return
+        if self.engine.rows("SELECT table_name FROM information_schema.tables LIMIT 1"):
+            raise RegistryError(
+                f"{where} is a DuckDB file but not a povlink registry; choose another "
+                "registry path in the project file"
+            )
+        if self.read_only:
+            raise RegistryError(f"registry {where} is empty; run `povlink ingest` first")
+        with self.engine.transaction():
+            for ddl in _DDL:
+                self.engine.execute(ddl)
+            self.engine.execute(
+                "INSERT INTO povlink_meta VALUES ('schema', ?), ('povlink_version', ?)",
+                [str(SCHEMA_VERSION), __version__],
+            )
+        self.schema_version = SCHEMA_VERSION
+
+    # -- runs --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def run(self, command: str) -> Iterator[Run]:
+        """One run: every write inside it lands together when the block ends, or not at all."""
+        if self.read_only:
+            raise RegistryError("the registry was opened read-only; it cannot record a run")
+        with self.engine.transaction():
+            run_id = int(self.engine.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
+            started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            current = Run(run_id, command)
+            yield current
+            self.engine.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    command,
+                    started,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    __version__,
+                    json.dumps(current.summary, sort_keys=True, default=str),
+                ],
+            )
+
+    def runs(self) -> pd.DataFrame:
+        """Every run recorded, oldest first."""
+        return self.engine.query("SELECT * FROM runs ORDER BY run_id")
+
+    # -- ingest ------------------------------------------------------------------------------
+    def ingest(self, run: Run, source: Source, data: pd.DataFrame | None = None) -> SourceVersion:
+        """Read ``source`` and store it as a new version when its content changed.
+
+        Records are matched by ``record_id``: new ones are *added*, ones whose values changed are
+        *changed* (the old row is closed, a new row opened), and ones no longer in the list are
+        *withdrawn*. Earlier versions stay queryable with :meth:`records_at`.
+        """
+        stage = f"__stage_{source.name}"
+        staged = stage_source(self.engine, source, table=stage, data=data)
+        try:
+            return self._store_version(run, source, staged.content_hash, stage, staged.n_records)
+        finally:
+            self.engine.drop_table(stage)
+
+    def _store_version(
+        self, run: Run, source: Source, content_hash: str, stage: str, n_records: int
+    ) -> SourceVersion:
+        e = self.engine
+        latest = e.rows(
+            "SELECT version, content_hash FROM source_versions WHERE source = ? "
+            "ORDER BY version DESC LIMIT 1",
+            [source.name],
+        )
+        if latest and latest[0][1] == content_hash:
+            return SourceVersion(source.name, latest[0][0], n_records, 0, 0, 0, unchanged=True)
+        version = (latest[0][0] + 1) if latest else 1
+        st = quote_identifier(stage)
+        e.create_table(
+            "__changes",
+            f"""
+            SELECT coalesce(n.record_id, o.record_id) AS record_id,
+                   CASE WHEN o.record_id IS NULL THEN 'added'
+                        WHEN n.record_id IS NULL THEN 'withdrawn'
+                        ELSE 'changed' END AS change
+            FROM {st} AS n
+            FULL OUTER JOIN (
+                SELECT record_id, row_hash FROM record_versions
+                WHERE source = ? AND version_to IS NULL
+            ) AS o ON n.record_id = o.record_id
+            WHERE o.record_id IS NULL OR n.record_id IS NULL OR n.row_hash <> o.row_hash
+            """.replace("?", "'" + source.name.replace("'", "''") + "'"),
+            temporary=True,
+        )
+        try:
+            e.execute(
+                "UPDATE record_versions SET version_to = ? WHERE source = ? "
+                "AND version_to IS NULL AND record_id IN "
+                "(SELECT record_id FROM __changes WHERE change <> 'added')",
+                [version, source.name],
+            )
+            e.execute(
+                f"INSERT INTO record_versions SELECT s.record_id, s.source, ?, NULL, "
+                f"s.row_number, s.row_hash, {', '.join('s.' + f for f in CANONICAL_FIELDS)}, "
+                f"s.extra FROM {st} AS s JOIN __changes AS c ON s.record_id = c.record_id "
+                "ORDER BY s.row_number",
+                [version],
+            )
+            e.execute(
+                "INSERT INTO record_changes SELECT ?, ?, record_id, change FROM __changes "
+                "ORDER BY record_id",
+                [source.name, version],
+            )
+            counts = dict(e.rows("SELECT change, count(*) FROM __changes GROUP BY change"))
+        finally:
+            e.drop_table("__changes")
+        result = SourceVersion(
+            source.name,
+            version,
+            n_records,
+            int(counts.get("added", 0)),
+            int(counts.get("changed", 0)),
+            int(counts.get("withdrawn", 0)),
+        )
+        e.execute(
+            "INSERT INTO source_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source.name,
+                version,
+                run.run_id,
+                content_hash,
+                str(source.path) if source.path else None,
+                source.agency,
+                source.program,
+                result.n_records,
+                result.n_added,
+                result.n_changed,
+                result.n_withdrawn,
+            ],
+        )
+        return result
+
+    # -- reading -----------------------------------------------------------------------------
+    def source_names(self) -> list[str]:
+        """Sources that have at least one version, in name order."""
+        return [
+            r[0] for r in self.engine.rows("SELECT DISTINCT source FROM source_versions ORDER BY 1")
+        ]
+
+    def versions(self, source: str | None = None) -> pd.DataFrame:
+        """The versions of one source (or all), oldest first."""
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        return self.engine.query(
+            f"SELECT * FROM source_versions {where} ORDER BY source, version", params
+        )
+
+    def current_records_sql(self, sources: Sequence[str] | None = None) -> str:
+        """SQL for the current version of every record (of ``sources`` when given)."""
+        where = "version_to IS NULL"
+        if sources is not None:
+            names = ", ".join("'" + s.replace("'", "''") + "'" for s in sources) or "NULL"
+            where += f" AND source IN ({names})"
+        return (
+            f"SELECT record_id, source, row_number, {_RAW_NAMES}, extra, row_hash "
+            f"FROM record_versions WHERE {where}"
+        )
+
+    def current_records(self, sources: Sequence[str] | None = None) -> pd.DataFrame:
+        """The current records as a DataFrame, ordered by source and row."""
+        return self.engine.query(
+            f"{self.current_records_sql(sources)} ORDER BY source, row_number, record_id"
+        )
+
+    def records_at(self, source: str, version: int) -> pd.DataFrame:
+        """The records of ``source`` as they were in ``version``."""
+        known = self.engine.scalar(
+            "SELECT count(*) FROM source_versions WHERE source = ? AND version = ?",
+            [source, version],
+        )
+        if not known:
+            raise UnknownRecordError(f"source {source!r} has no version {version}")
+        return self.engine.query(
+            f"SELECT record_id, source, row_number, {_RAW_NAMES}, extra FROM record_versions "
+            "WHERE source = ? AND version_from <= ? AND (version_to IS NULL OR version_to > ?) "
+            "ORDER BY row_number, record_id",
+            [source, version, version],
+        )
+
+    def changes(self, source: str, version: int) -> pd.DataFrame:
+        """Records added, changed and withdrawn by one version of a source."""
+        return self.engine.query(
+            "SELECT record_id, change FROM record_changes WHERE source = ? AND version = ? "
+            "ORDER BY record_id",
+            [source, version],
+        )
+
+    # -- tables of later stages --------------------------------------------------------------
+    def has_table(self, name: str) -> bool:
+        return self.engine.has_table(name)
+
+    def replace_table(self, name: str, sql: str) -> None:
+        """Store the result of ``sql`` as table ``name`` (inside the current run)."""
+        self.engine.create_table(name, sql)
+
+    def append_table(self, name: str, sql: str) -> None:
+        """Append the result of ``sql`` to table ``name``, creating it on first use."""
+        if self.engine.has_table(name):
+            self.engine.execute(f"INSERT INTO {quote_identifier(name)} {sql}")
+        else:
+            self.engine.create_table(name, sql)
+
+    def get_meta(self, key: str) -> str | None:
+        value = self.engine.scalar("SELECT value FROM povlink_meta WHERE key = ?", [key])
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.engine.execute("DELETE FROM povlink_meta WHERE key = ?", [key])
+        self.engine.execute("INSERT INTO povlink_meta VALUES (?, ?)", [key, value])
