@@ -218,6 +218,15 @@ class Engine:
             f"records = true, sample_size = -1{columns})"
         )
 
+    def write_csv(self, sql: str, path: Path) -> None:
+        """Write a query's result to a csv file with a header (UTF-8, comma, quoted as needed)."""
+        self.execute(
+            f"COPY ({sql}) TO {quote_literal(str(path))} (FORMAT csv, HEADER true, DELIMITER ',')"
+        )
+
+    def write_parquet(self, sql: str, path: Path) -> None:
+        self.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (FORMAT parquet)")
+
     # -- Splink ------------------------------------------------------------------------------
     def splink_api(self) -> DuckDBAPI:
         """Splink's database API over this engine's connection."""

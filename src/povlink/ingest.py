@@ -318,7 +318,7 @@ def _canonical_select(source: Source, raw: str, columns: tuple[str, ...]) -> str
     record_id = f"{quote_literal(source.name + ':')} || trim({quote_identifier(source.id_column)})"
     return (
         f"SELECT {record_id} AS record_id, {quote_literal(source.name)} AS source, "
-        f"CAST(rowid + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
+        f"CAST(rowid - (SELECT min(rowid) FROM {quote_identifier(raw)}) + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
         f"{extra} AS extra, {row_hash} AS row_hash, "
         f"{quote_identifier(source.id_column)} AS raw_id "
         f"FROM {quote_identifier(raw)} ORDER BY rowid"

@@ -1,0 +1,196 @@
+"""The registry: versions of lists, runs, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from povlink.config import Source
+from povlink.exceptions import RegistryError, SourceError
+from povlink.project import Project
+from povlink.registry import Registry
+
+from .helpers import DTKS_CSV, DTKS_SOURCE, write_project
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_first_ingest_is_version_one(tmp_path: Path) -> None:
+    """Every record of a new source is added in version 1, and the run is recorded."""
+    project = Project.from_toml(write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV}))
+    summary = project.ingest()
+    (v,) = summary.sources
+    assert (v.version, v.n_records, v.n_added, v.n_changed, v.n_withdrawn) == (1, 3, 3, 0, 0)
+    with project.open_registry(read_only=True) as reg:
+        runs = reg.runs()
+        assert runs["command"].tolist() == ["ingest"]
+        assert reg.current_records()["record_id"].tolist() == [
+            "dinsos_dtks:1", "dinsos_dtks:2", "dinsos_dtks:3",
+        ]  # fmt: skip
+
+
+def test_unchanged_file_is_skipped(tmp_path: Path) -> None:
+    """A second ingest of the same bytes writes no new version."""
+    project = Project.from_toml(write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV}))
+    project.ingest()
+    (v,) = project.ingest().sources
+    assert v.unchanged and v.version == 1
+    with project.open_registry(read_only=True) as reg:
+        assert len(reg.versions("dinsos_dtks")) == 1
+
+
+def test_changed_file_records_added_changed_withdrawn(tmp_path: Path) -> None:
+    """A refreshed list becomes version 2; version 1 stays queryable."""
+    config = write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV})
+    project = Project.from_toml(config)
+    project.ingest()
+    (tmp_path / "dtks.csv").write_text(
+        "ID_ART,NIK,NAMA,TGL_LAHIR,KET\n"
+        "1,3374014101850001,SITI AMINAH,01-01-1985,x\n"  # unchanged
+        "3,3374010202900003,Joko,1990-02-03,y\n"  # changed: NIK filled in
+        "4,,Wagiyem,1950,\n"  # added; 2 is withdrawn
+    )
+    (v,) = project.ingest().sources
+    assert (v.version, v.n_added, v.n_changed, v.n_withdrawn) == (2, 1, 1, 1)
+    with project.open_registry(read_only=True) as reg:
+        assert reg.changes("dinsos_dtks", 2).values.tolist() == [
+            ["dinsos_dtks:2", "withdrawn"],
+            ["dinsos_dtks:3", "changed"],
+            ["dinsos_dtks:4", "added"],
+        ]
+        v1 = reg.records_at("dinsos_dtks", 1)
+        assert v1["record_id"].tolist() == ["dinsos_dtks:1", "dinsos_dtks:2", "dinsos_dtks:3"]
+        assert v1.loc[v1.record_id == "dinsos_dtks:3", "nik"].isna().all()
+        now = reg.current_records()
+        assert sorted(now["record_id"]) == ["dinsos_dtks:1", "dinsos_dtks:3", "dinsos_dtks:4"]
+        assert now.loc[now.record_id == "dinsos_dtks:3", "nik"].item() == "3374010202900003"
+
+
+def test_failure_mid_run_leaves_the_file_exactly_as_before(tmp_path: Path) -> None:
+    """A second source that fails after the first was written rolls everything back."""
+    sources = DTKS_SOURCE + textwrap.dedent("""
+        [[source]]
+        name = "dinkes_kis"
+        path = "kis.csv"
+        id_column = "ID"
+        [source.columns]
+        nik = "NIK"
+    """)
+    config = write_project(tmp_path, sources, {"dtks.csv": DTKS_CSV, "kis.csv": "ID,NIK\n1,3\n"})
+    project = Project.from_toml(config)
+    project.ingest()
+    registry_file = tmp_path / "registry.duckdb"
+    before = _digest(registry_file)
+    (tmp_path / "dtks.csv").write_text(DTKS_CSV + "9,,New Person,,\n")  # would be version 2
+    (tmp_path / "kis.csv").write_text("ID,NIK\n1,3\n1,4\n")  # fails: repeated id
+    with pytest.raises(SourceError, match="repeats"):
+        project.ingest()
+    assert _digest(registry_file) == before
+    with project.open_registry(read_only=True) as reg:
+        assert reg.versions()["version"].tolist() == [1, 1]
+        assert len(reg.runs()) == 1
+
+
+def test_failure_injected_inside_a_write_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error raised between two writes of one source leaves no trace."""
+    config = write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV})
+    project = Project.from_toml(config)
+    project.ingest()
+    (tmp_path / "dtks.csv").write_text(DTKS_CSV + "9,,New Person,,\n")
+    original = Registry.ingest
+
+    def failing(
+        self: Registry, run: object, source: Source, data: pd.DataFrame | None = None
+    ) -> object:
+        original(self, run, source, data)  # type: ignore[arg-type]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Registry, "ingest", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        project.ingest()
+    monkeypatch.undo()
+    with project.open_registry(read_only=True) as reg:
+        assert reg.versions()["version"].tolist() == [1]
+        assert len(reg.current_records()) == 3
+
+
+_KILL_SCRIPT = """
+import sys, time
+from povlink.project import Project
+from povlink.registry import Registry
+original = Registry._store_version
+def slow(self, *args):
+    result = original(self, *args)
+    print("written", flush=True)
+    time.sleep(60)
+    return result
+Registry._store_version = slow
+Project.from_toml(sys.argv[1]).ingest()
+"""
+
+
+def test_killed_run_leaves_the_previous_state(tmp_path: Path) -> None:
+    """A process killed with SIGKILL after writing, before committing, changes nothing."""
+    config = write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV})
+    Project.from_toml(config).ingest()
+    (tmp_path / "dtks.csv").write_text(DTKS_CSV + "9,,New Person,,\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT, str(config)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "written"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    time.sleep(0.1)
+    with Project.from_toml(config).open_registry(read_only=True) as reg:
+        assert reg.versions()["version"].tolist() == [1]
+        assert len(reg.current_records()) == 3
+        assert len(reg.runs()) == 1
+
+
+def test_newer_registry_is_refused_and_untouched(tmp_path: Path) -> None:
+    """A registry from a newer povlink is refused with a clear message and not modified."""
+    path = tmp_path / "r.duckdb"
+    with Registry(path) as reg:
+        reg.set_meta("schema", "99")
+        reg.engine.checkpoint()
+    before = _digest(path)
+    with pytest.raises(
+        RegistryError, match="written by a newer povlink .*the file was not modified"
+    ):
+        Registry(path)
+    assert _digest(path) == before
+
+
+def test_corrupt_file_is_refused(tmp_path: Path) -> None:
+    """A file that is not a DuckDB database is refused and left as it was."""
+    path = tmp_path / "r.duckdb"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(RegistryError, match="cannot open the registry"):
+        Registry(path)
+    assert path.read_bytes() == b"this is not a database" * 100
+
+
+def test_foreign_duckdb_file_is_refused(tmp_path: Path) -> None:
+    """A DuckDB file with someone else's tables is not taken over."""
+    path = tmp_path / "r.duckdb"
+    from povlink.engine import Engine
+
+    with Engine(path) as e:
+        e.execute("CREATE TABLE t (a INT)")
+    with pytest.raises(RegistryError, match="not a povlink registry"):
+        Registry(path)
