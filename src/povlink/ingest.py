@@ -316,9 +316,10 @@ def _canonical_select(source: Source, raw: str, columns: tuple[str, ...]) -> str
     )  # chr(0) keeps NULL apart from ''
     row_hash = f"md5(concat_ws(chr(31), {all_values}))" if columns else "md5('')"
     record_id = f"{quote_literal(source.name + ':')} || trim({quote_identifier(source.id_column)})"
+    first_rowid = f"(SELECT min(rowid) FROM {quote_identifier(raw)})"
     return (
         f"SELECT {record_id} AS record_id, {quote_literal(source.name)} AS source, "
-        f"CAST(rowid - (SELECT min(rowid) FROM {quote_identifier(raw)}) + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
+        f"CAST(rowid - {first_rowid} + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
         f"{extra} AS extra, {row_hash} AS row_hash, "
         f"{quote_identifier(source.id_column)} AS raw_id "
         f"FROM {quote_identifier(raw)} ORDER BY rowid"

@@ -37,7 +37,7 @@ def test_ingest_then_export_records(tmp_path: Path, capsys: pytest.CaptureFixtur
         (DTKS_SOURCE.replace('"dinsos_dtks"', '"Dinsos DTKS"'), {"dtks.csv": DTKS_CSV},
          "'Dinsos DTKS' is not a valid source name"),
         (DTKS_SOURCE + DTKS_SOURCE, {"dtks.csv": DTKS_CSV}, "two sources are named 'dinsos_dtks'"),
-        (DTKS_SOURCE, {"dtks.csv": DTKS_CSV + "1,,dup,,\n"}, "id column 'ID_ART' repeats 1 value(s)"),
+        (DTKS_SOURCE, {"dtks.csv": DTKS_CSV + "1,,dup,,\n"}, "column 'ID_ART' repeats 1 value(s)"),
         (DTKS_SOURCE, {"dtks.csv": DTKS_CSV + ",,no id,,\n"}, "is empty in data row(s) 4"),
         (DTKS_SOURCE, {"dtks.csv": DTKS_CSV.encode() + "5,,Jos\xe9,,\n".encode("latin-1")},
          "dtks.csv line 5 (data row 4) cannot be decoded as utf-8"),

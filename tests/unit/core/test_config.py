@@ -84,7 +84,7 @@ def test_malformed_toml_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_missing_project_file(tmp_path: Path) -> None:
     """A project file that does not exist is named."""
-    with pytest.raises(ConfigError, match="project file .*nope.toml not found"):
+    with pytest.raises(ConfigError, match=r"project file .*nope\.toml not found"):
         load_project(tmp_path / "nope.toml")
 
 
@@ -95,7 +95,7 @@ def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
         '[[source]]\nname = "a"\npath = "a.xls"\nid_column = "ID"\n',
         {"a.xls": "x"},
     )
-    with pytest.raises(ConfigError, match="cannot tell the format of 'a.xls'"):
+    with pytest.raises(ConfigError, match=r"cannot tell the format of 'a\.xls'"):
         load_project(config_path)
 
 

@@ -45,7 +45,8 @@ def test_unchanged_file_is_skipped(tmp_path: Path) -> None:
     project = Project.from_toml(write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV}))
     project.ingest()
     (v,) = project.ingest().sources
-    assert v.unchanged and v.version == 1
+    assert v.unchanged
+    assert v.version == 1
     with project.open_registry(read_only=True) as reg:
         assert len(reg.versions("dinsos_dtks")) == 1
 
@@ -170,7 +171,7 @@ def test_newer_registry_is_refused_and_untouched(tmp_path: Path) -> None:
         reg.engine.checkpoint()
     before = _digest(path)
     with pytest.raises(
-        RegistryError, match="written by a newer povlink .*the file was not modified"
+        RegistryError, match=r"written by a newer povlink .*the file was not modified"
     ):
         Registry(path)
     assert _digest(path) == before
