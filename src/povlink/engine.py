@@ -71,6 +71,8 @@ class Engine:
         self._in_transaction = False
         # Insertion order matters for determinism of some aggregates; keep it.
         self.execute("SET preserve_insertion_order = true")
+        # Progress is reported by povlink per stage; the engine's own bar would garble it.
+        self.execute("SET enable_progress_bar = false")
         if memory_limit is not None:
             self.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
         if temp_directory is not None:

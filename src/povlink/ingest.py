@@ -322,7 +322,7 @@ def _canonical_select(source: Source, raw: str, columns: tuple[str, ...]) -> str
         f"CAST(rowid - {first_rowid} + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
         f"{extra} AS extra, {row_hash} AS row_hash, "
         f"{quote_identifier(source.id_column)} AS raw_id "
-        f"FROM {quote_identifier(raw)} ORDER BY rowid"
+        f"FROM {quote_identifier(raw)}"
     )
 
 

@@ -249,8 +249,7 @@ class Registry:
             e.execute(
                 f"INSERT INTO record_versions SELECT s.record_id, s.source, ?, NULL, "
                 f"s.row_number, s.row_hash, {', '.join('s.' + f for f in CANONICAL_FIELDS)}, "
-                f"s.extra FROM {st} AS s JOIN __changes AS c ON s.record_id = c.record_id "
-                "ORDER BY s.row_number",
+                f"s.extra FROM {st} AS s SEMI JOIN __changes AS c ON s.record_id = c.record_id",
                 [version],
             )
             e.execute(
