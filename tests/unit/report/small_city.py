@@ -1,0 +1,116 @@
+"""A small hand-built city of resolved tables whose report figures are known exactly.
+
+Six households (H1–H6), eight persons (P1–P8), fourteen records in four lists, and one list with no
+records. The expected figures in ``test_build.py`` are worked out by hand from the rows below.
+
+=======  ==================================  ===================================================
+list     program                             records (person, household, kelurahan)
+=======  ==================================  ===================================================
+dtks     "DTKS" (a register, no program)     1 P1 H1 Miroto · 2 P2 H1 Miroto · 3 P3 H2 Brumbungan
+                                             · 4 P3 H2 Brumbungan · 5 P6 H4 (kecamatan 03 only)
+kis      "KIS"                               1 P1 H1 Miroto · 2 P5 H3 Bandarharjo · 3 P5 H3
+                                             (kecamatan 02 only) · 4 P8 H6 Bulu Lor
+kip      "KIP"                               1 P4 H2 Jagalan · 2 P7 H5 (no region)
+pkh      "PKH, BPNT"                         1 P1 H1 Miroto · 2 P5 H3 Bandarharjo · 3 P8 H6
+                                             Bandarharjo
+latih    "Pelatihan / Padat Karya"           (no records)
+=======  ==================================  ===================================================
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from povlink.engine import Engine, quote_identifier
+from povlink.schema import CANONICAL_FIELDS, StandardisedRecord, sql_columns
+
+MIROTO = "33.74.01.1001"
+BRUMBUNGAN = "33.74.01.1002"
+JAGALAN = "33.74.01.1003"
+BANDARHARJO = "33.74.02.1001"
+BULU_LOR = "33.74.02.1002"
+
+# record_id, person, household, kelurahan_code, kecamatan_code, quality flags
+RECORDS: list[tuple[str, str, str, str | None, str | None, list[str] | None]] = [
+    ("dtks:1", "P1", "H1", MIROTO, "33.74.01", []),
+    ("dtks:2", "P2", "H1", MIROTO, "33.74.01", ["nik_missing", "birth_date_missing"]),
+    ("dtks:3", "P3", "H2", BRUMBUNGAN, "33.74.01", ["nik_invalid_length"]),
+    (
+        "dtks:4",
+        "P3",
+        "H2",
+        BRUMBUNGAN,
+        "33.74.01",
+        ["nik_excel_notation", "nik_birth_date_mismatch"],
+    ),
+    ("dtks:5", "P6", "H4", None, "33.74.03", ["kelurahan_unknown", "kelurahan_unknown"]),
+    ("kis:1", "P1", "H1", MIROTO, "33.74.01", ["nik_shared"]),
+    ("kis:2", "P5", "H3", BANDARHARJO, "33.74.02", None),
+    ("kis:3", "P5", "H3", None, "33.74.02", ["kelurahan_unknown"]),
+    ("kis:4", "P8", "H6", BULU_LOR, "33.74.02", []),
+    ("kip:1", "P4", "H2", JAGALAN, "33.74.01", []),
+    ("kip:2", "P7", "H5", None, None, ["kelurahan_unknown", "kecamatan_unknown", "nik_missing"]),
+    ("pkh:1", "P1", "H1", MIROTO, "33.74.01", []),
+    ("pkh:2", "P5", "H3", BANDARHARJO, "33.74.02", []),
+    ("pkh:3", "P8", "H6", BANDARHARJO, "33.74.02", []),
+]
+
+SOURCES: list[tuple[str, str | None, str | None]] = [
+    ("dtks", "Dinas Sosial", "DTKS"),
+    ("kis", "Dinas Kesehatan", "KIS"),
+    ("kip", "Dinas Pendidikan", "KIP"),
+    ("pkh", "Dinas Sosial", "PKH, BPNT"),
+    ("latih", "Dinas Tenaga Kerja", "Pelatihan / Padat Karya"),
+]
+
+
+def create_standardised(
+    engine: Engine, rows: list[tuple[str, str, str | None, str | None, list[str] | None]]
+) -> None:
+    """An empty ``standardised`` table with the contract's columns, then ``rows`` inserted.
+
+    Each row is (record_id, source, kelurahan_code, kecamatan_code, quality_flags).
+    """
+    columns = {"record_id": "VARCHAR", "source": "VARCHAR"}
+    columns.update(sql_columns(StandardisedRecord))
+    columns.update({f"{f}_raw": "VARCHAR" for f in CANONICAL_FIELDS})
+    engine.execute(
+        "CREATE TABLE standardised ("
+        + ", ".join(f"{quote_identifier(c)} {t}" for c, t in columns.items())
+        + ")"
+    )
+    frame = pd.DataFrame(
+        rows, columns=["record_id", "source", "kelurahan_code", "kecamatan_code", "quality_flags"]
+    )
+    engine.register("_standardised_rows", frame)
+    engine.execute(
+        "INSERT INTO standardised (record_id, source, kelurahan_code, kecamatan_code, "
+        "quality_flags) SELECT record_id, source, CAST(kelurahan_code AS VARCHAR), "
+        "CAST(kecamatan_code AS VARCHAR), CAST(quality_flags AS VARCHAR[]) "
+        "FROM _standardised_rows"
+    )
+    engine.unregister("_standardised_rows")
+
+
+def load_small_city(
+    engine: Engine, *, sources: list[tuple[str, str | None, str | None]] = SOURCES
+) -> None:
+    """Write ``standardised``, ``persons``, ``households`` and ``sources`` for the small city."""
+    create_standardised(
+        engine,
+        [(r[0], r[0].split(":")[0], r[3], r[4], r[5]) for r in RECORDS],
+    )
+    engine.execute("CREATE TABLE persons (record_id VARCHAR, source VARCHAR, person_id VARCHAR)")
+    engine.execute("CREATE TABLE households (record_id VARCHAR, household_id VARCHAR)")
+    engine.execute(
+        "CREATE TABLE sources (source VARCHAR, agency VARCHAR, program VARCHAR, path VARCHAR)"
+    )
+    for record_id, person, household, *_ in RECORDS:
+        engine.execute(
+            "INSERT INTO persons VALUES (?, ?, ?)", [record_id, record_id.split(":")[0], person]
+        )
+        engine.execute("INSERT INTO households VALUES (?, ?)", [record_id, household])
+    for name, agency, program in sources:
+        engine.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?)", [name, agency, program, f"{name}.csv"]
+        )
