@@ -1,0 +1,270 @@
+"""Persons from scored pairs: connected components at a threshold, then conflict splitting.
+
+Linking every pair at or above the threshold and taking connected components is simple and
+deterministic, but one bad link can chain two unrelated people into one person. The clearest sign
+of that is a cluster holding two different, trustworthy NIKs: each person has exactly one NIK for
+life. Such a cluster is rebuilt from its own links, strongest first, skipping any link that would
+join two parts holding different NIKs, so that it splits along its weakest links.
+
+A NIK is trustworthy here when its encoded birth date does not contradict the record's stated birth
+date (a head's NIK copied onto a child's record does), and two NIKs are *different* when they are
+more than one typo apart (one substitution or transposition may be a typo of the same NIK, which
+the model weighs with everything else).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import jellyfish
+import pandas as pd
+
+from povlink.engine import Engine, quote_identifier
+
+__all__ = ["cluster_records", "split_conflicting_cluster"]
+
+_COMPONENTS: Final = "__povlink_components"
+_SPLITS: Final = "__povlink_splits"
+
+
+def cluster_records(
+    engine: Engine,
+    *,
+    table: str = "standardised",
+    pairs: str = "pairwise_predictions",
+    threshold: float,
+    output: str = "person_clusters",
+) -> None:
+    """Group the records of ``table`` into persons and write ``output``.
+
+    ``output`` has one row per record of ``table`` (singletons included), ordered by record id:
+    ``record_id``; ``cluster_id``, the smallest record id of its cluster (so the same links give
+    the same ids); and ``cluster_confidence``, the highest match probability linking the record
+    inside its cluster, or for a record alone, one minus the highest match probability of any pair
+    it was scored in (1.0 when it was compared with no one).
+
+    Pairs link when ``match_probability >= threshold``.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be a probability in [0, 1]; got {threshold!r}")
+    t, p = quote_identifier(table), quote_identifier(pairs)
+    _connected_components(engine, t, p, threshold)
+    if {"nik", "nik_birth_date", "birth_date", "birth_date_is_placeholder"} <= set(
+        engine.columns(table)
+    ):
+        _split_conflicts(engine, t, p, threshold)
+    engine.create_table(
+        output,
+        f"""
+        WITH links AS (
+            SELECT e.unique_id_l AS record_id, e.match_probability, a.cluster_id = b.cluster_id
+                AS inside
+            FROM {p} AS e
+            JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
+            JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+            UNION ALL
+            SELECT e.unique_id_r, e.match_probability, a.cluster_id = b.cluster_id
+            FROM {p} AS e
+            JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
+            JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+        ),
+        best AS (
+            SELECT record_id,
+                max(CASE WHEN inside AND match_probability >= {threshold!r}
+                    THEN match_probability END) AS inside_p,
+                max(match_probability) AS any_p
+            FROM links GROUP BY record_id
+        ),
+        sizes AS (
+            SELECT cluster_id, count(*) AS n FROM {_COMPONENTS} GROUP BY cluster_id
+        )
+        SELECT c.record_id, c.cluster_id,
+            CAST(CASE WHEN s.n > 1 THEN coalesce(b.inside_p, {threshold!r})
+                 ELSE 1.0 - coalesce(b.any_p, 0.0) END AS DOUBLE) AS cluster_confidence
+        FROM {_COMPONENTS} AS c
+        JOIN sizes AS s ON s.cluster_id = c.cluster_id
+        LEFT JOIN best AS b ON b.record_id = c.record_id
+        ORDER BY c.record_id
+        """,
+    )
+    engine.drop_table(_COMPONENTS)
+
+
+def _connected_components(engine: Engine, table: str, pairs: str, threshold: float) -> None:
+    """Connected components of the links at ``threshold``, each named by its smallest record id.
+
+    Minimum-label propagation in plain SQL (portable to Spark): every record starts with its own
+    id, takes the smallest label among its linked neighbours, and the labels are then chased to
+    their root until nothing changes. Each round at least halves the remaining path length.
+    """
+    edges, labels, nxt = "__povlink_edges", _COMPONENTS, "__povlink_components_next"
+    engine.create_table(
+        edges,
+        f"""
+        SELECT unique_id_l AS a, unique_id_r AS b FROM {pairs}
+        WHERE match_probability >= {threshold!r}
+        UNION ALL
+        SELECT unique_id_r, unique_id_l FROM {pairs} WHERE match_probability >= {threshold!r}
+        """,
+        temporary=True,
+    )
+    engine.create_table(
+        labels,
+        f"""
+        SELECT t.record_id, least(t.record_id, coalesce(min(e.b), t.record_id)) AS cluster_id
+        FROM (SELECT DISTINCT record_id FROM {table}) AS t
+        LEFT JOIN __povlink_edges AS e ON e.a = t.record_id
+        GROUP BY t.record_id
+        """,
+        temporary=True,
+    )
+    while True:
+        # Each record takes the smallest label among itself, its neighbours, and its label's label.
+        engine.create_table(
+            nxt,
+            f"""
+            WITH hop AS (
+                SELECT e.a AS record_id, l.cluster_id FROM {edges} AS e
+                JOIN {labels} AS l ON l.record_id = e.b
+                UNION ALL
+                SELECT c.record_id, l.cluster_id FROM {labels} AS c
+                JOIN {labels} AS l ON l.record_id = c.cluster_id
+            )
+            SELECT c.record_id, least(c.cluster_id, coalesce(min(h.cluster_id), c.cluster_id))
+                AS cluster_id
+            FROM {labels} AS c LEFT JOIN hop AS h ON h.record_id = c.record_id
+            GROUP BY c.record_id, c.cluster_id
+            """,
+            temporary=True,
+        )
+        changed = engine.scalar(
+            f"SELECT count(*) FROM {nxt} AS n JOIN {labels} AS c ON c.record_id = n.record_id "
+            "WHERE n.cluster_id <> c.cluster_id"
+        )
+        engine.execute(f"DROP TABLE {labels}")
+        engine.execute(f"ALTER TABLE {nxt} RENAME TO {labels}")
+        if not changed:
+            break
+    engine.drop_table(edges)
+
+
+def _split_conflicts(engine: Engine, table: str, pairs: str, threshold: float) -> None:
+    """Split every cluster that holds two different trustworthy NIKs (see the module docstring).
+
+    Only the few conflicted clusters are brought into Python; ``table`` and ``pairs`` are quoted.
+    """
+    anchors = f"""
+        SELECT c.cluster_id, s.record_id, s.nik
+        FROM {table} AS s JOIN {_COMPONENTS} AS c ON c.record_id = s.record_id
+        WHERE s.nik IS NOT NULL AND (
+            s.nik_birth_date IS NULL OR s.birth_date IS NULL OR s.nik_birth_date = s.birth_date
+            OR (coalesce(s.birth_date_is_placeholder, false)
+                AND year(s.nik_birth_date) = year(s.birth_date)))
+    """
+    nik_rows = engine.query(
+        f"""
+        WITH anchors AS ({anchors}),
+        conflicted AS (
+            SELECT cluster_id FROM anchors GROUP BY cluster_id HAVING count(DISTINCT nik) > 1
+        )
+        SELECT a.cluster_id, a.record_id, a.nik FROM anchors AS a
+        JOIN conflicted USING (cluster_id) ORDER BY a.cluster_id, a.record_id
+        """
+    )
+    if nik_rows.empty:
+        return
+    edge_rows = engine.query(
+        f"""
+        SELECT a.cluster_id, e.unique_id_l, e.unique_id_r, e.match_weight
+        FROM {pairs} AS e
+        JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
+        WHERE e.match_probability >= {threshold!r}
+            AND a.cluster_id IN (SELECT DISTINCT cluster_id FROM ({anchors}) AS x
+                                 GROUP BY cluster_id HAVING count(DISTINCT nik) > 1)
+        ORDER BY a.cluster_id, e.match_weight DESC, e.unique_id_l, e.unique_id_r
+        """
+    )
+    members = engine.query(
+        f"""
+        SELECT cluster_id, record_id FROM {_COMPONENTS}
+        WHERE cluster_id IN (SELECT cluster_id FROM ({anchors}) AS x
+                             GROUP BY cluster_id HAVING count(DISTINCT nik) > 1)
+        ORDER BY cluster_id, record_id
+        """
+    )
+    new_ids: list[tuple[str, str]] = []
+    edges_by_cluster = dict(list(edge_rows.groupby("cluster_id", sort=True)))
+    niks_by_cluster = dict(list(nik_rows.groupby("cluster_id", sort=True)))
+    for cluster_id, group in members.groupby("cluster_id", sort=True):
+        niks = niks_by_cluster[cluster_id]
+        edges = edges_by_cluster.get(cluster_id)
+        links = (
+            []
+            if edges is None
+            else list(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True))
+        )
+        parts = split_conflicting_cluster(
+            list(group["record_id"]),
+            links,
+            dict(zip(niks["record_id"], niks["nik"], strict=True)),
+        )
+        new_ids.extend((record, part) for record, part in parts.items())
+    engine.register(_SPLITS, pd.DataFrame(new_ids, columns=["record_id", "cluster_id"]))
+    try:
+        engine.create_table(
+            "__povlink_components_split",
+            f"""
+            SELECT c.record_id, coalesce(s.cluster_id, c.cluster_id) AS cluster_id
+            FROM {_COMPONENTS} AS c LEFT JOIN {_SPLITS} AS s ON s.record_id = c.record_id
+            """,
+            temporary=True,
+        )
+    finally:
+        engine.unregister(_SPLITS)
+    engine.execute(f"DROP TABLE {_COMPONENTS}")
+    engine.execute(f"ALTER TABLE __povlink_components_split RENAME TO {_COMPONENTS}")
+
+
+def _different_people(a: str, b: str) -> bool:
+    """Two NIKs more than one typo (substitution or transposition) apart."""
+    return a != b and jellyfish.damerau_levenshtein_distance(a, b) > 1
+
+
+def split_conflicting_cluster(
+    records: list[str],
+    links: list[tuple[str, str]],
+    niks: dict[str, str],
+) -> dict[str, str]:
+    """Rebuild one cluster from its links, strongest first, never joining different NIKs.
+
+    ``links`` must be ordered strongest first (ties broken by record ids, for determinism);
+    ``niks`` maps the records holding a trustworthy NIK to it. Returns each record's new cluster
+    id: the smallest record id of its part.
+
+    >>> split_conflicting_cluster(
+    ...     ["a", "b", "c"], [("a", "b"), ("b", "c")], {"a": "1111", "c": "2222"}
+    ... )
+    {'a': 'a', 'b': 'a', 'c': 'c'}
+    """
+    parent = {r: r for r in records}
+    held: dict[str, set[str]] = {r: ({niks[r]} if r in niks else set()) for r in records}
+
+    def root(r: str) -> str:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        if any(_different_people(x, y) for x in held[ra] for y in held[rb]):
+            continue
+        keep, gone = (ra, rb) if ra < rb else (rb, ra)
+        parent[gone] = keep
+        held[keep] |= held.pop(gone)
+    smallest: dict[str, str] = {}
+    for r in sorted(records):
+        smallest.setdefault(root(r), r)
+    return {r: smallest[root(r)] for r in records}

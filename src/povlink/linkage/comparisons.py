@@ -1,0 +1,352 @@
+"""The comparisons of povlink's Fellegi-Sunter model, designed for Indonesian registry data.
+
+Each comparison turns a pair of records into one *level* (exact agreement, a typo, a swapped day and
+month, ..., disagreement); training learns how much each level says about a match. Every comparison
+opens with a null level, so that a value missing on either side is neutral, never a disagreement.
+
+The SQL conditions are written in DuckDB's dialect and marked as such, so that Splink can
+translate them for Spark (see ``docs/architecture.md``, "Portable SQL"): no ``'g'``-less
+``regexp_replace``, no ``len(list)``, no bare list indexing. They read the columns of the *link
+input* prepared by :func:`povlink.linkage.blocking.link_input_sql` (the ``standardised`` columns
+plus a few derived keys), suffixed ``_l`` and ``_r`` as Splink does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import splink.comparison_level_library as cll
+from splink.comparison_library import CustomComparison
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+__all__ = [
+    "COMPARISONS",
+    "ComparisonSpec",
+    "address_comparison",
+    "area_comparison",
+    "birth_date_comparison",
+    "city_comparison",
+    "full_name_comparison",
+    "kk_number_comparison",
+    "mother_name_comparison",
+    "nik_birth_date_comparison",
+    "nik_comparison",
+    "sex_comparison",
+]
+
+_DIALECT: Final = "duckdb"
+
+
+def _level(sql: str, label: str, **options: Any) -> ComparisonLevelCreator:
+    """A custom comparison level in DuckDB SQL (translated by Splink for other engines)."""
+    level = cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=_DIALECT)
+    return level.configure(**options) if options else level
+
+
+def _null(sql: str, label: str = "missing on either side") -> ComparisonLevelCreator:
+    """The neutral level: the comparison cannot be made, so it contributes no weight."""
+    return _level(sql, label, is_null_level=True)
+
+
+def _else() -> ComparisonLevelCreator:
+    return cll.ElseLevel()
+
+
+class _DescribedComparison(CustomComparison):
+    """Splink's custom comparison, keeping its description (Splink's shows the class name)."""
+
+    def create_description(self) -> str:
+        return str(self._description)
+
+
+def _comparison(
+    name: str, description: str, levels: list[ComparisonLevelCreator | dict[str, Any]]
+) -> ComparisonCreator:
+    result: ComparisonCreator = _DescribedComparison(
+        comparison_levels=levels,
+        output_column_name=name,
+        comparison_description=description,
+    )
+    return result
+
+
+def nik_comparison() -> ComparisonCreator:
+    """The NIK: exact, the Excel-damaged prefix, one typo, or two different NIKs.
+
+    A typo in the last four digits (the serial) is kept apart from one elsewhere, because twins born
+    in the same kecamatan get NIKs that differ only there. Two different valid NIKs fall to the
+    last level, which training learns to be strong evidence against a match.
+    """
+    return _comparison(
+        "nik",
+        "NIK: exact, Excel-damaged prefix, one edit outside or inside the serial, different",
+        [
+            _null(
+                "(nik_l IS NULL OR nik_r IS NULL) "
+                "AND (nik_partial_l IS NULL OR nik_partial_r IS NULL)"
+            ),
+            _level("nik_l = nik_r", "same NIK"),
+            _level(
+                "nik_partial_l = nik_partial_r AND (nik_l IS NULL OR nik_r IS NULL)",
+                "same first 15 digits (one NIK damaged by Excel)",
+            ),
+            _level(
+                "damerau_levenshtein(nik_l, nik_r) <= 1 "
+                "AND substr(nik_l, 13, 4) = substr(nik_r, 13, 4)",
+                "one typo outside the serial",
+            ),
+            _level("damerau_levenshtein(nik_l, nik_r) <= 1", "one typo in the serial"),
+            _else(),
+        ],
+    )
+
+
+def nik_birth_date_comparison() -> ComparisonCreator:
+    """The birth date encoded in one record's NIK against the other record's stated birth date.
+
+    Only made when one side has a NIK and the other does not (with two NIKs the NIK comparison
+    already holds this evidence, and counting it twice would overstate it).
+    """
+    lr = "(nik_birth_date_l IS NOT NULL AND nik_birth_date_r IS NULL AND birth_year_r IS NOT NULL)"
+    rl = "(nik_birth_date_r IS NOT NULL AND nik_birth_date_l IS NULL AND birth_year_l IS NOT NULL)"
+    return _comparison(
+        "nik_birth_date",
+        "Birth date in one record's NIK against the other's stated birth date",
+        [
+            _null(f"NOT ({lr} OR {rl})", "no NIK on one side or no birth date on the other"),
+            _level(
+                f"({lr} AND nik_birth_date_l = birth_date_r "
+                "AND NOT coalesce(birth_date_is_placeholder_r, false)) "
+                f"OR ({rl} AND nik_birth_date_r = birth_date_l "
+                "AND NOT coalesce(birth_date_is_placeholder_l, false))",
+                "NIK's birth date equals the stated birth date",
+            ),
+            _level(
+                f"({lr} AND year(nik_birth_date_l) = birth_year_r) "
+                f"OR ({rl} AND year(nik_birth_date_r) = birth_year_l)",
+                "NIK's birth year equals the stated birth year",
+            ),
+            _else(),
+        ],
+    )
+
+
+def birth_date_comparison() -> ComparisonCreator:
+    """The stated birth date; a placeholder date (1 Jan, 1 Jul, 31 Dec) is trusted for its year."""
+    not_placeholder = (
+        "NOT coalesce(birth_date_is_placeholder_l, false) "
+        "AND NOT coalesce(birth_date_is_placeholder_r, false)"
+    )
+    return _comparison(
+        "birth_date",
+        "Birth date: exact, day and month swapped, one typo, same month, same year, year ±1",
+        [
+            _null("birth_year_l IS NULL OR birth_year_r IS NULL"),
+            _level(f"birth_date_l = birth_date_r AND {not_placeholder}", "same date"),
+            _level(
+                "extract(day FROM birth_date_l) = extract(month FROM birth_date_r) "
+                "AND extract(month FROM birth_date_l) = extract(day FROM birth_date_r) "
+                f"AND birth_year_l = birth_year_r AND {not_placeholder}",
+                "day and month swapped",
+            ),
+            _level(
+                "damerau_levenshtein(CAST(birth_date_l AS VARCHAR), CAST(birth_date_r AS VARCHAR))"
+                f" <= 1 AND {not_placeholder}",
+                "one typo in the date",
+            ),
+            _level(
+                "birth_year_l = birth_year_r "
+                "AND extract(month FROM birth_date_l) = extract(month FROM birth_date_r) "
+                f"AND {not_placeholder}",
+                "same year and month",
+            ),
+            _level(
+                "birth_year_l = birth_year_r AND (coalesce(birth_date_is_placeholder_l, false) "
+                "OR coalesce(birth_date_is_placeholder_r, false))",
+                "same year, a placeholder date on one side",
+            ),
+            _level("abs(birth_year_l - birth_year_r) <= 1", "year within one"),
+            _else(),
+        ],
+    )
+
+
+def full_name_comparison() -> ComparisonCreator:
+    """The full name, from exact agreement down to a single shared token.
+
+    Term-frequency adjustments make a common exact name (Sri Wahyuni) weaker evidence than a rare
+    one; the phonetic level is adjusted by the frequency of the phonetic key.
+    """
+    return _comparison(
+        "full_name",
+        "Full name: exact, same tokens, Jaro-Winkler, phonetic key, dropped token, shared token",
+        [
+            _null("full_name_l IS NULL OR full_name_r IS NULL"),
+            _level("full_name_l = full_name_r", "same name", tf_adjustment_column="full_name"),
+            _level(
+                "list_sort(name_tokens_l) = list_sort(name_tokens_r)",
+                "same tokens in another order",
+            ),
+            cll.JaroWinklerLevel("full_name", 0.94).configure(
+                label_for_charts="Jaro-Winkler ≥ 0.94"
+            ),
+            _level(
+                "name_phonetic_l = name_phonetic_r",
+                "same phonetic key",
+                tf_adjustment_column="name_phonetic",
+            ),
+            cll.JaroWinklerLevel("full_name", 0.88).configure(
+                label_for_charts="Jaro-Winkler ≥ 0.88"
+            ),
+            cll.And(
+                cll.ArraySubsetLevel("name_tokens"), cll.ArrayIntersectLevel("name_tokens", 1)
+            ).configure(label_for_charts="one name's tokens all in the other (dropped token)"),
+            cll.ArrayIntersectLevel("name_tokens", 1).configure(
+                label_for_charts="at least one shared token"
+            ),
+            _else(),
+        ],
+    )
+
+
+def mother_name_comparison() -> ComparisonCreator:
+    """The mother's maiden name: exact (frequency-adjusted), Jaro-Winkler, phonetic key."""
+    return _comparison(
+        "mother_name",
+        "Mother's name: exact, Jaro-Winkler ≥ 0.9, phonetic key",
+        [
+            _null("mother_name_l IS NULL OR mother_name_r IS NULL"),
+            _level(
+                "mother_name_l = mother_name_r", "same name", tf_adjustment_column="mother_name"
+            ),
+            cll.JaroWinklerLevel("mother_name", 0.9).configure(
+                label_for_charts="Jaro-Winkler ≥ 0.9"
+            ),
+            _level("mother_name_phonetic_l = mother_name_phonetic_r", "same phonetic key"),
+            _else(),
+        ],
+    )
+
+
+def sex_comparison() -> ComparisonCreator:
+    """Sex as stated, or as encoded in the NIK where the record states none."""
+    return _comparison(
+        "sex",
+        "Sex: same or different",
+        [
+            _null("sex_l IS NULL OR sex_r IS NULL"),
+            _level("sex_l = sex_r", "same sex"),
+            _else(),
+        ],
+    )
+
+
+def _same(field: str) -> str:
+    """Same region by code where both records resolved one, else by the standardised name."""
+    return (
+        f"({field}_code_l = {field}_code_r OR (({field}_code_l IS NULL OR {field}_code_r IS NULL) "
+        f"AND {field}_name_l = {field}_name_r))"
+    )
+
+
+def area_comparison() -> ComparisonCreator:
+    """Where the person lives: kelurahan and then RW and RT within it, or only the kecamatan.
+
+    RT and RW are numbers local to a kelurahan, so they only count inside the same kelurahan;
+    kelurahan names are compared where no code resolved (a city without a region table).
+    """
+    null_sql = " OR ".join(
+        f"(kelurahan_code_{s} IS NULL AND kelurahan_name_{s} IS NULL "
+        f"AND kecamatan_code_{s} IS NULL AND kecamatan_name_{s} IS NULL)"
+        for s in ("l", "r")
+    )
+    kel = _same("kelurahan")
+    return _comparison(
+        "area",
+        "Area: same kelurahan with RW and RT, with RW, same kelurahan, same kecamatan",
+        [
+            _null(null_sql, "no region on either side"),
+            _level(f"{kel} AND rw_l = rw_r AND rt_l = rt_r", "same kelurahan, RW and RT"),
+            _level(f"{kel} AND rw_l = rw_r", "same kelurahan and RW"),
+            _level(kel, "same kelurahan"),
+            _level(_same("kecamatan"), "same kecamatan"),
+            _else(),
+        ],
+    )
+
+
+def address_comparison() -> ComparisonCreator:
+    """The normalised street address text: exact or close by Jaro-Winkler."""
+    return _comparison(
+        "address",
+        "Street address: exact, Jaro-Winkler ≥ 0.9, ≥ 0.75",
+        [
+            _null("address_l IS NULL OR address_r IS NULL"),
+            _level("address_l = address_r", "same address"),
+            cll.JaroWinklerLevel("address", 0.9).configure(label_for_charts="Jaro-Winkler ≥ 0.9"),
+            cll.JaroWinklerLevel("address", 0.75).configure(label_for_charts="Jaro-Winkler ≥ 0.75"),
+            _else(),
+        ],
+    )
+
+
+def city_comparison() -> ComparisonCreator:
+    """The city or regency, for registers that span more than one."""
+    return _comparison(
+        "city",
+        "City: same or different",
+        [
+            _null("city_l IS NULL OR city_r IS NULL"),
+            _level("city_l = city_r", "same city"),
+            _else(),
+        ],
+    )
+
+
+def kk_number_comparison() -> ComparisonCreator:
+    """The family card number: a household key, so agreement is moderate evidence for a person."""
+    return _comparison(
+        "kk_number",
+        "KK number: exact, one typo, different",
+        [
+            _null("kk_number_l IS NULL OR kk_number_r IS NULL"),
+            _level("kk_number_l = kk_number_r", "same KK"),
+            _level("damerau_levenshtein(kk_number_l, kk_number_r) <= 1", "one typo"),
+            _else(),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """A comparison and the link-input columns it reads.
+
+    A comparison is used only when at least one of ``needs_any`` has a value somewhere in the data
+    (a model cannot learn from a field no source has).
+    """
+
+    name: str
+    needs_any: tuple[str, ...]
+    build: Callable[[], ComparisonCreator]
+
+
+#: Every comparison povlink knows, in the order they appear in explanations.
+COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
+    ComparisonSpec("nik", ("nik", "nik_partial"), nik_comparison),
+    ComparisonSpec("full_name", ("full_name",), full_name_comparison),
+    ComparisonSpec("birth_date", ("birth_year",), birth_date_comparison),
+    ComparisonSpec("nik_birth_date", ("nik_birth_date",), nik_birth_date_comparison),
+    ComparisonSpec("sex", ("sex",), sex_comparison),
+    ComparisonSpec("mother_name", ("mother_name",), mother_name_comparison),
+    ComparisonSpec(
+        "area",
+        ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name"),
+        area_comparison,
+    ),
+    ComparisonSpec("address", ("address",), address_comparison),
+    ComparisonSpec("city", ("city",), city_comparison),
+    ComparisonSpec("kk_number", ("kk_number",), kk_number_comparison),
+)

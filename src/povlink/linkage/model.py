@@ -1,0 +1,325 @@
+"""The linkage model: a Fellegi-Sunter model on Splink, designed for Indonesian registry data.
+
+:class:`LinkageModel` follows scikit-learn's estimator contract: ``__init__`` only stores its
+keyword arguments, :meth:`~LinkageModel.fit` learns from a table and returns the model, learned
+attributes end in ``_``, and using an unfitted model raises
+:class:`~povlink.exceptions.NotFittedError`.
+
+Training, in order:
+
+1. the prior (the probability that two random records match) from deterministic rules;
+2. the u probabilities (how often each level occurs among non-matches) from random pairs, with a
+   fixed seed;
+3. the m probabilities (how often each level occurs among matches) by expectation maximisation
+   over several blocking rules, or from labelled pairs when the user has them.
+
+The trained model is Splink's JSON settings (:meth:`~LinkageModel.to_json`), so users can inspect
+it, load it in plain Splink, or bring a model of their own (:meth:`~LinkageModel.from_json`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, Self
+
+import pandas as pd
+
+from povlink.engine import Engine, quote_identifier
+from povlink.exceptions import LinkageError, NotFittedError
+from povlink.linkage.blocking import (
+    DETERMINISTIC_RULES,
+    PREDICTION_RULES,
+    TRAINING_RULES,
+    BlockingRule,
+    link_input_sql,
+)
+from povlink.linkage.comparisons import COMPARISONS
+
+if TYPE_CHECKING:
+    from splink import Linker
+
+__all__ = ["DEFAULT_THRESHOLD", "PAIR_COLUMNS", "LinkageModel"]
+
+#: Match probability at or above which two records are the same person. Chosen from the accuracy
+#: benchmark (``benchmarks/accuracy.py``): the best F1 on the synthetic city and FEBRL4 together.
+DEFAULT_THRESHOLD: Final[float] = 0.9
+
+#: Columns of the pair table written by :meth:`LinkageModel.predict`, before the comparison levels.
+PAIR_COLUMNS: Final[tuple[str, ...]] = (
+    "unique_id_l",
+    "unique_id_r",
+    "match_weight",
+    "match_probability",
+    "match_key",
+)
+
+#: Without at least one of these, no pair of records can be told apart.
+_LINKING_FIELDS: Final[tuple[str, ...]] = ("nik", "nik_partial", "full_name", "birth_year")
+
+_LINK_INPUT: Final = "__povlink_link_input"
+_LABELS: Final = "__povlink_labels"
+
+logger = logging.getLogger(__name__)
+
+
+class LinkageModel:
+    """Decides which records are the same person, and how sure it is.
+
+    Args:
+        threshold: match probability at or above which a pair links (used by clustering).
+        seed: seed for the random pairs that estimate the u probabilities.
+        max_pairs_for_u: how many random pairs estimate the u probabilities.
+        max_pairs_for_em: at most this many pairs per EM training rule (sampled deterministically).
+        prior_recall: the share of true matches the deterministic rules are assumed to find.
+        blocking_rules: SQL blocking rules (``l.x = r.x ...``) replacing povlink's own
+            prediction rules; ``None`` uses :data:`~povlink.linkage.blocking.PREDICTION_RULES`.
+
+    >>> LinkageModel(seed=7).seed
+    7
+    """
+
+    def __init__(
+        self,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        seed: int = 42,
+        max_pairs_for_u: float = 5e6,
+        max_pairs_for_em: float = 2e6,
+        prior_recall: float = 0.7,
+        blocking_rules: Sequence[str] | None = None,
+    ) -> None:
+        self.threshold = threshold
+        self.seed = seed
+        self.max_pairs_for_u = max_pairs_for_u
+        self.max_pairs_for_em = max_pairs_for_em
+        self.prior_recall = prior_recall
+        self.blocking_rules = blocking_rules
+
+    def __repr__(self) -> str:
+        fitted = "fitted" if hasattr(self, "settings_json_") else "not fitted"
+        return f"LinkageModel(threshold={self.threshold}, seed={self.seed}, {fitted})"
+
+    # -- training ----------------------------------------------------------------------------
+    def fit(
+        self,
+        engine: Engine,
+        table: str = "standardised",
+        *,
+        labels: pd.DataFrame | None = None,
+    ) -> Self:
+        """Learn the model's parameters from the records of ``table``.
+
+        ``labels`` (columns ``record_id_l``, ``record_id_r``: pairs known to be the same person)
+        replaces EM: the m probabilities are then counted from the labelled pairs.
+
+        Raises:
+            LinkageError: the table has no field that can link records.
+        """
+        available = _available_columns(engine, table)
+        comparisons = [c for c in COMPARISONS if set(c.needs_any) & available]
+        if not set(_LINKING_FIELDS) & available:
+            raise LinkageError(
+                f"table {table!r} has no field that can link records: every value of nik, "
+                "full_name and birth_date is missing. Map at least a NIK, or a name and a "
+                "birth date, in each source."
+            )
+        prediction_rules = _usable(self._prediction_rules(), available)
+        settings = {
+            "link_type": "dedupe_only",
+            "unique_id_column_name": "unique_id",
+            "probability_two_random_records_match": 1e-4,
+            "comparisons": [c.build() for c in comparisons],
+            "blocking_rules_to_generate_predictions": [r.sql for r in prediction_rules],
+            "retain_matching_columns": False,
+            "retain_intermediate_calculation_columns": False,
+            "additional_columns_to_retain": [],
+            "em_convergence": 0.0001,
+            "max_iterations": 25,
+        }
+        n = engine.count(table)
+        # Sampling only pays (and Splink's probe only works) on large tables.
+        max_pairs = self.max_pairs_for_em if n * (n - 1) / 2 > self.max_pairs_for_em else None
+        with _linker(engine, table, settings) as linker:
+            deterministic = _usable(DETERMINISTIC_RULES, available)
+            if deterministic:
+                linker.training.estimate_probability_two_random_records_match(
+                    [r.sql for r in deterministic], recall=self.prior_recall
+                )
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=self.max_pairs_for_u, seed=self.seed
+            )
+            if labels is not None:
+                _train_m_from_labels(engine, linker, labels)
+            else:
+                for slot in TRAINING_RULES:
+                    for rule in _usable(slot, available)[:1]:
+                        linker.training.estimate_parameters_using_expectation_maximisation(
+                            rule.sql,
+                            max_pairs=max_pairs,
+                            estimate_without_term_frequencies=True,
+                        )
+            trained = linker.misc.save_model_to_json()
+        # A random id Splink gives each linker: dropped so the same data gives the same JSON.
+        trained.pop("linker_uid", None)
+        self.settings_json_: str = json.dumps(trained, indent=2, sort_keys=True)
+        self.comparisons_: list[str] = [c.name for c in comparisons]
+        self.blocking_rules_: list[str] = [r.sql for r in prediction_rules]
+        self.probability_two_random_records_match_: float = float(
+            trained["probability_two_random_records_match"]
+        )
+        return self
+
+    def _prediction_rules(self) -> tuple[BlockingRule, ...]:
+        if self.blocking_rules is None:
+            return PREDICTION_RULES
+        return tuple(BlockingRule(sql, ()) for sql in self.blocking_rules)
+
+    # -- using the trained model --------------------------------------------------------------
+    def check_is_fitted(self) -> None:
+        """Raise :class:`NotFittedError` unless the model was trained or loaded."""
+        if not hasattr(self, "settings_json_"):
+            raise NotFittedError(
+                "this LinkageModel is not fitted yet: call model.fit(engine, table) first, "
+                "or load a trained model with LinkageModel.from_json(text)."
+            )
+
+    @property
+    def settings_(self) -> dict[str, Any]:
+        """The trained Splink settings as a dictionary (a fresh copy each time)."""
+        self.check_is_fitted()
+        settings: dict[str, Any] = json.loads(self.settings_json_)
+        return settings
+
+    def predict(
+        self,
+        engine: Engine,
+        table: str = "standardised",
+        output: str = "pairwise_predictions",
+    ) -> None:
+        """Score every candidate pair of ``table`` and write them to the table ``output``.
+
+        ``output`` has Splink's columns (:data:`PAIR_COLUMNS`: ``unique_id_l < unique_id_r``
+        are record ids) and one ``gamma_<comparison>`` level per comparison, ordered by the
+        pair's ids.
+        """
+        self.check_is_fitted()
+        with _linker(engine, table, self.settings_) as linker:
+            scored = linker.inference.predict(warning_mode="never")
+            gammas = [c for c in scored.columns_escaped if c.startswith("gamma_")]
+            columns = ", ".join([*PAIR_COLUMNS, *gammas])
+            engine.create_table(
+                output,
+                f"SELECT {columns} FROM {scored.physical_name} ORDER BY unique_id_l, unique_id_r",
+            )
+
+    # -- import and export --------------------------------------------------------------------
+    def to_json(self) -> str:
+        """The trained model as Splink's JSON settings (loadable by ``splink.Linker``)."""
+        self.check_is_fitted()
+        return self.settings_json_
+
+    @classmethod
+    def from_json(cls, text: str, **params: Any) -> LinkageModel:
+        """A fitted model from Splink JSON settings (as written by :meth:`to_json`).
+
+        The settings must read povlink's link input columns (see
+        :data:`~povlink.linkage.blocking.LINK_INPUT_COLUMNS`) with ``unique_id`` as the id.
+        """
+        try:
+            settings = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise LinkageError(f"the model is not valid JSON: {err}") from err
+        if not isinstance(settings, dict) or "comparisons" not in settings:
+            raise LinkageError(
+                "the model JSON is not Splink settings: it has no 'comparisons'. Export a model "
+                "with LinkageModel.to_json() or Splink's linker.misc.save_model_to_json()."
+            )
+        model = cls(**params)
+        model.settings_json_ = json.dumps(settings, indent=2, sort_keys=True)
+        model.comparisons_ = [c["output_column_name"] for c in settings["comparisons"]]
+        model.blocking_rules_ = [
+            r if isinstance(r, str) else r.get("blocking_rule", "")
+            for r in settings.get("blocking_rules_to_generate_predictions", [])
+        ]
+        model.probability_two_random_records_match_ = float(
+            settings.get("probability_two_random_records_match", 0.0)
+        )
+        return model
+
+
+def _available_columns(engine: Engine, table: str) -> set[str]:
+    """The columns of ``table`` that hold at least one value (one scan of the table)."""
+    if not engine.has_table(table):
+        raise LinkageError(f"table {table!r} does not exist: standardise the records first.")
+    columns = engine.columns(table)
+    counts = engine.rows(
+        "SELECT "
+        + ", ".join(f"count({quote_identifier(c)})" for c in columns)
+        + f" FROM {quote_identifier(table)}"
+    )[0]
+    present = {c for c, n in zip(columns, counts, strict=True) if n}
+    # Derived link-input keys exist where their inputs do.
+    if "name_tokens" in present:
+        present |= {"name_first", "name_last", "name_key"}
+    if present & {"kelurahan_code", "kelurahan_name"}:
+        present.add("kelurahan_key")
+    if "nik_sex" in present:
+        present.add("sex")
+    if "birth_date" in present:
+        present.add("birth_year")
+    return present
+
+
+def _usable(rules: Sequence[BlockingRule], available: set[str]) -> list[BlockingRule]:
+    return [r for r in rules if set(r.needs) <= available]
+
+
+@contextlib.contextmanager
+def _linker(engine: Engine, table: str, settings: dict[str, Any]) -> Iterator[Linker]:
+    """A Splink linker over the link input of ``table``; its working tables are dropped after."""
+    from splink import Linker
+
+    engine.create_table(
+        _LINK_INPUT,
+        link_input_sql(table, set(engine.columns(table))) + " ORDER BY unique_id",
+        temporary=True,
+    )
+    db_api = engine.splink_api()
+    splink_logger = logging.getLogger("splink")
+    level = splink_logger.level
+    if not splink_logger.handlers:
+        # Unconfigured, Splink's progress and training notes would go to stderr through
+        # logging's last resort; povlink reports its own progress. Errors still show.
+        splink_logger.setLevel(logging.ERROR)
+    try:
+        records = db_api.register(_LINK_INPUT)
+        linker = Linker(records, settings, log_level=None)
+        yield linker
+    finally:
+        splink_logger.setLevel(level)
+        db_api.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+        engine.drop_table(_LINK_INPUT)
+
+
+def _train_m_from_labels(engine: Engine, linker: Linker, labels: pd.DataFrame) -> None:
+    """m probabilities counted from pairs the user knows to be the same person."""
+    missing = {"record_id_l", "record_id_r"} - set(labels.columns)
+    if missing:
+        raise LinkageError(
+            f"labels need the columns record_id_l and record_id_r; missing {sorted(missing)}"
+        )
+    pairs = labels[["record_id_l", "record_id_r"]].astype(str)
+    engine.register(f"{_LABELS}_df", pairs)
+    try:
+        engine.create_table(
+            _LABELS,
+            f"SELECT record_id_l AS unique_id_l, record_id_r AS unique_id_r FROM {_LABELS}_df",
+            temporary=True,
+        )
+        linker.training.estimate_m_from_pairwise_labels(_LABELS)  # type: ignore[no-untyped-call]
+    finally:
+        engine.unregister(f"{_LABELS}_df")
+        engine.drop_table(_LABELS)

@@ -1,0 +1,146 @@
+"""LinkageModel: training, prediction, the estimator contract and Splink JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from povlink.engine import Engine
+from povlink.exceptions import LinkageError, NotFittedError
+from povlink.linkage import LinkageModel
+
+FAST = {"max_pairs_for_u": 2e5}
+
+
+def _levels(model: LinkageModel, comparison: str) -> dict[str, dict[str, float]]:
+    (c,) = (c for c in model.settings_["comparisons"] if c["output_column_name"] == comparison)
+    return {lvl["label_for_charts"]: lvl for lvl in c["comparison_levels"]}
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[Engine, LinkageModel]:
+    """fake_1000 in an engine and a model trained on it (trained once for the module)."""
+    from tests.unit.linkage.conftest import fake_1000_standardised
+
+    engine = Engine()
+    engine.register("fake_df", fake_1000_standardised())
+    engine.create_table("standardised", "SELECT * FROM fake_df")
+    return engine, LinkageModel(**FAST).fit(engine)
+
+
+def test_init_only_stores_keyword_arguments() -> None:
+    """Constructing a model learns nothing and keeps the arguments as given."""
+    model = LinkageModel(threshold=0.8, seed=3)
+    assert (model.threshold, model.seed) == (0.8, 3)
+    assert not hasattr(model, "settings_json_")
+
+
+def test_unfitted_model_says_how_to_fix_it(engine: Engine) -> None:
+    """Using a model before fit raises NotFittedError naming fit and from_json."""
+    with pytest.raises(NotFittedError, match=r"call model\.fit\(engine, table\) first"):
+        LinkageModel().predict(engine)
+    with pytest.raises(AttributeError, match="from_json"):
+        LinkageModel().to_json()
+
+
+def test_fit_returns_the_model_with_learned_attributes(fitted: tuple[Engine, LinkageModel]) -> None:
+    """fit returns self and sets attributes ending in an underscore."""
+    _, model = fitted
+    assert model.comparisons_ == ["full_name", "birth_date", "area"]
+    assert 0 < model.probability_two_random_records_match_ < 0.01
+    assert model.blocking_rules_
+
+
+def test_agreement_is_evidence_for_and_disagreement_against(
+    fitted: tuple[Engine, LinkageModel],
+) -> None:
+    """Recovered m and u order as they must: exact agreement m ≫ u, disagreement m ≪ u."""
+    _, model = fitted
+    name = _levels(model, "full_name")
+    date = _levels(model, "birth_date")
+    for levels, same in ((name, "same name"), (date, "same date")):
+        assert levels[same]["m_probability"] > 20 * levels[same]["u_probability"]
+        other = levels["All other comparisons"]
+        assert other["m_probability"] < other["u_probability"] / 3
+
+
+def test_predict_writes_splink_pair_columns(fitted: tuple[Engine, LinkageModel]) -> None:
+    """The pair table has Splink's columns, ids ordered within and across pairs."""
+    engine, model = fitted
+    model.predict(engine, output="pairs_test")
+    pairs = engine.query("SELECT * FROM pairs_test")
+    assert list(pairs.columns[:4]) == [
+        "unique_id_l", "unique_id_r", "match_weight", "match_probability"
+    ]  # fmt: skip
+    assert (pairs["unique_id_l"] < pairs["unique_id_r"]).all()
+    assert pairs[["unique_id_l", "unique_id_r"]].equals(
+        pairs[["unique_id_l", "unique_id_r"]].sort_values(["unique_id_l", "unique_id_r"])
+    )
+    assert pairs["match_probability"].between(0, 1).all()
+
+
+def test_scores_separate_true_from_false_pairs(
+    fitted: tuple[Engine, LinkageModel], fake_1000: pd.DataFrame
+) -> None:
+    """Among scored pairs, true pairs score far above false ones (AUC-like check)."""
+    engine, model = fitted
+    model.predict(engine, output="pairs_sep")
+    pairs = engine.query("SELECT unique_id_l, unique_id_r, match_weight FROM pairs_sep")
+    entity = fake_1000.set_index("record_id")["entity_id"]
+    same = pairs["unique_id_l"].map(entity).to_numpy() == pairs["unique_id_r"].map(entity)
+    assert same.sum() > 800
+    assert pairs.loc[same, "match_weight"].median() > pairs.loc[~same, "match_weight"].max()
+
+
+def test_training_is_deterministic(fitted: tuple[Engine, LinkageModel]) -> None:
+    """The same data and seed give the identical model."""
+    engine, model = fitted
+    again = LinkageModel(**FAST).fit(engine)
+    assert again.to_json() == model.to_json()
+
+
+def test_json_round_trip_predicts_the_same(fitted: tuple[Engine, LinkageModel]) -> None:
+    """A model exported as Splink JSON and imported again scores every pair identically."""
+    engine, model = fitted
+    text = model.to_json()
+    assert json.loads(text)["link_type"] == "dedupe_only"
+    loaded = LinkageModel.from_json(text)
+    model.predict(engine, output="pairs_a")
+    loaded.predict(engine, output="pairs_b")
+    assert engine.query("SELECT * FROM pairs_a").equals(engine.query("SELECT * FROM pairs_b"))
+
+
+def test_from_json_rejects_what_is_not_splink_settings() -> None:
+    """Non-JSON and JSON without comparisons are refused with the way out."""
+    with pytest.raises(LinkageError, match="not valid JSON"):
+        LinkageModel.from_json("{nope")
+    with pytest.raises(LinkageError, match="has no 'comparisons'"):
+        LinkageModel.from_json('{"link_type": "dedupe_only"}')
+
+
+def test_no_linking_field_names_the_fields_needed(engine: Engine) -> None:
+    """A table with neither NIK, name nor birth date cannot be linked, and the error says so."""
+    engine.execute(
+        "CREATE TABLE standardised AS SELECT 'a:' || i AS record_id, 'x' AS kelurahan_name "
+        "FROM range(10) AS t(i)"
+    )
+    with pytest.raises(LinkageError, match="Map at least a NIK, or a name and a birth date"):
+        LinkageModel().fit(engine)
+
+
+def test_labels_train_m_without_em(
+    fitted: tuple[Engine, LinkageModel], fake_1000: pd.DataFrame
+) -> None:
+    """With labelled pairs, m is counted from them: exact agreement is common among matches."""
+    engine, _ = fitted
+    pairs = fake_1000.merge(fake_1000, on="entity_id", suffixes=("_l", "_r"))
+    labels = pairs.loc[pairs["record_id_l"] < pairs["record_id_r"], ["record_id_l", "record_id_r"]]
+    model = LinkageModel(**FAST).fit(engine, labels=labels)
+    date = _levels(model, "birth_date")
+    share_same = (
+        (pairs["birth_date_l"] == pairs["birth_date_r"])
+        & (pairs["record_id_l"] < pairs["record_id_r"])
+    ).sum() / len(labels)
+    assert date["same date"]["m_probability"] == pytest.approx(share_same, abs=0.01)
