@@ -15,6 +15,7 @@ import select
 import shutil
 import struct
 import subprocess
+import sys
 import time
 import zlib
 from collections import Counter
@@ -23,6 +24,11 @@ from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
+
+_LAUNCHER = (
+    "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+    "os.execv(sys.argv[3], sys.argv[3:])"
+)
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 
@@ -63,9 +69,10 @@ class Chromium:
             "--remote-debugging-pipe",
             "about:blank",
         ]
-        # The shell puts our pipe ends on descriptors 3 and 4, where Chromium expects them.
+        # A small Python launcher puts our pipe ends on descriptors 3 and 4, where Chromium
+        # expects them, then becomes Chromium (a shell's redirections may not reach fds >= 10).
         self._process = subprocess.Popen(
-            ["sh", "-c", f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}', binary, *args],
+            [sys.executable, "-c", _LAUNCHER, str(to_chrome_r), str(from_chrome_w), binary, *args],
             pass_fds=(to_chrome_r, from_chrome_w),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

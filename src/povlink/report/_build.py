@@ -316,16 +316,14 @@ def _note_unresolved(engine: Engine, t: _ReportTables, notes: list[str]) -> None
         "SELECT count(CASE WHEN person_id IS NULL THEN 1 END), "
         f"count(CASE WHEN household_id IS NULL THEN 1 END) FROM {t.rec}"
     )[0]
-    if no_person:
-        notes.append(
-            f"{no_person:,} records have no person ID and are left out of the person figures; "
-            "resolve the sources again to include them."
-        )
-    if no_household:
-        notes.append(
-            f"{no_household:,} records have no household ID and are left out of the household "
-            "figures; resolve the sources again to include them."
-        )
+    for count, what in ((no_person, "person"), (no_household, "household")):
+        if count:
+            records = "1 record has" if count == 1 else f"{count:,} records have"
+            notes.append(
+                f"{records} no {what} ID and {'is' if count == 1 else 'are'} left out of the "
+                f"{what} figures; resolve the sources again to include "
+                f"{'it' if count == 1 else 'them'}."
+            )
 
 
 # -- the figures ------------------------------------------------------------------------------

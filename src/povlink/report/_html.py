@@ -146,6 +146,8 @@ def _headline(report: IntegrationReport) -> str:
         f"<b>{fmt_int(over)}</b> entries count a household another list already counted. The "
         f"sum is <b>{fmt_ratio(ratio)}</b> the number of families the lists really name."
     )
+    if not households:
+        lead = f"The {fmt_int(s['lists'])} lists name no households yet."
     cards = "".join(
         [
             _card(fmt_int(households), "distinct households"),

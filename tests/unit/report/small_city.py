@@ -93,9 +93,15 @@ def create_standardised(
 
 
 def load_small_city(
-    engine: Engine, *, sources: list[tuple[str, str | None, str | None]] = SOURCES
+    engine: Engine,
+    *,
+    sources: list[tuple[str, str | None, str | None]] = SOURCES,
+    rename: dict[str, str] | None = None,
 ) -> None:
-    """Write ``standardised``, ``persons``, ``households`` and ``sources`` for the small city."""
+    """Write ``standardised``, ``persons``, ``households`` and ``sources`` for the small city.
+
+    ``rename`` maps list names to new ones (in every table), e.g. to hide that "dtks" is DTKS.
+    """
     create_standardised(
         engine,
         [(r[0], r[0].split(":")[0], r[3], r[4], r[5]) for r in RECORDS],
@@ -110,7 +116,16 @@ def load_small_city(
             "INSERT INTO persons VALUES (?, ?, ?)", [record_id, record_id.split(":")[0], person]
         )
         engine.execute("INSERT INTO households VALUES (?, ?)", [record_id, household])
+    for old, new in (rename or {}).items():
+        for table in ("standardised", "persons"):
+            engine.execute(f"UPDATE {table} SET source = ? WHERE source = ?", [new, old])
+        for table in ("standardised", "persons", "households"):
+            engine.execute(
+                f"UPDATE {table} SET record_id = ? || substr(record_id, ?) WHERE record_id LIKE ?",
+                [new, len(old) + 1, f"{old}:%"],
+            )
     for name, agency, program in sources:
+        name = (rename or {}).get(name, name)
         engine.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?)", [name, agency, program, f"{name}.csv"]
         )
