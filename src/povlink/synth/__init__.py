@@ -1,0 +1,28 @@
+"""A synthetic Kota Semarang: households, residents, agency lists with realistic damage, and the truth.
+
+Real poverty lists cannot leave an agency, so tests, demos and benchmarks run on this city instead.
+:func:`generate_city` writes the lists, ``truth.csv`` and a ready ``povlink.toml``;
+:func:`generate_population` and :func:`generate_lists` give the same data in memory.
+
+>>> from povlink.synth import generate_population
+>>> pop = generate_population(50, seed=1)
+>>> pop.persons["nik"].str.len().eq(16).all()
+np.True_
+"""
+
+from povlink.synth._city import GeneratedLists, ListFile, SynthCity, generate_city, generate_lists
+from povlink.synth._damage import DamageRates, ListDamage
+from povlink.synth._population import POOR_DECILES, Population, generate_population
+
+__all__ = [
+    "POOR_DECILES",
+    "DamageRates",
+    "GeneratedLists",
+    "ListDamage",
+    "ListFile",
+    "Population",
+    "SynthCity",
+    "generate_city",
+    "generate_lists",
+    "generate_population",
+]
