@@ -1,4 +1,4 @@
-"""A synthetic Kota Semarang: households, residents, agency lists with realistic damage, and the truth.
+"""A synthetic Kota Semarang: households, residents, agency lists with damage, and the truth.
 
 Real poverty lists cannot leave an agency, so tests, demos and benchmarks run on this city instead.
 :func:`generate_city` writes the lists, ``truth.csv`` and a ready ``povlink.toml``;

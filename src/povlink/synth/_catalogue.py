@@ -295,11 +295,12 @@ def layout_rutilahu(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
             "KELURAHAN": _up(d.kelurahan_name),
             "KECAMATAN": _up(_kecamatan(d, city)),
             "STATUS_LAHAN": where(np.ones(len(r), bool), "MILIK SENDIRI", ""),
-            "KONDISI": take(texts(["RUSAK RINGAN", "RUSAK SEDANG", "RUSAK BERAT"]),
-                            rng.integers(0, 3, len(r))),
+            "KONDISI": take(
+                texts(["RUSAK RINGAN", "RUSAK SEDANG", "RUSAK BERAT"]), rng.integers(0, 3, len(r))
+            ),
         },
         ids,
-    )  # fmt: skip
+    )
 
 
 def layout_nelayan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
@@ -447,7 +448,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "kecamatan": "KECAMATAN",
             "city": "KABUPATEN_KOTA",
             "household_key": "IDBDT",
-        },  # fmt: skip
+        },
         select=select_dtks,
         layout=layout_dtks,
         options={"encoding": "latin-1", "delimiter": ";", "date_order": "dmy"},
@@ -470,7 +471,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "kelurahan": "KELURAHAN",
             "kecamatan": "KECAMATAN",
             "phone": "NO_HP",
-        },  # fmt: skip
+        },
         select=select_kis,
         layout=layout_kis,
         options={"date_order": "ymd"},
@@ -493,7 +494,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "rt": "RT_RW",
             "kelurahan": "KELURAHAN",
             "kecamatan": "KECAMATAN",
-        },  # fmt: skip
+        },
         select=select_kip,
         layout=layout_kip,
         mixed_case=True,
@@ -514,7 +515,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "address": "ALAMAT",
             "kelurahan": "KELURAHAN",
             "kecamatan": "KECAMATAN",
-        },  # fmt: skip
+        },
         select=select_rutilahu,
         layout=layout_rutilahu,
         options={"date_order": "dmy"},
@@ -537,7 +538,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "kelurahan": "kelurahan",
             "kecamatan": "kecamatan",
             "phone": "no_hp",
-        },  # fmt: skip
+        },
         select=select_nelayan,
         layout=layout_nelayan,
         mixed_case=True,
@@ -560,7 +561,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "rw": "RW",
             "kelurahan": "KELURAHAN",
             "kecamatan": "KECAMATAN",
-        },  # fmt: skip
+        },
         select=select_kb,
         layout=layout_kb,
         options={"delimiter": "\t", "date_order": "dmy"},
@@ -583,7 +584,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "kelurahan": "KELURAHAN",
             "kecamatan": "KECAMATAN",
             "phone": "NO_HP",
-        },  # fmt: skip
+        },
         select=select_pelatihan,
         layout=layout_pelatihan,
         mixed_case=True,
@@ -607,7 +608,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "address": "ALAMAT",
             "kelurahan": "KELURAHAN",
             "kecamatan": "KECAMATAN",
-        },  # fmt: skip
+        },
         select=select_akta,
         layout=layout_akta,
         options={"delimiter": "|", "date_order": "dmy"},
@@ -633,7 +634,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
             "kelurahan": "KODE_KELURAHAN",
             "kecamatan": "KODE_KECAMATAN",
             "household_key": "KODE_KELUARGA",
-        },  # fmt: skip
+        },
         select=select_regsosek,
         layout=layout_regsosek,
         options={"date_order": "ymd"},

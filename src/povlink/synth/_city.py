@@ -81,7 +81,8 @@ class GeneratedLists:
             for b in self.lists
         ]
         table = pa.concat_tables(frames) if frames else pa.table({})
-        return table.to_pandas(types_mapper=pd.ArrowDtype)
+        frame: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
+        return frame
 
 
 def generate_lists(

@@ -164,7 +164,7 @@ class DamageRates:
             birth_date_missing=0.01,
             kelurahan_typo=0.03,
             duplicate=0.01,
-        )  # fmt: skip
+        )
     )
     dinkes_kis: ListDamage = field(
         default_factory=lambda: _default(
@@ -188,7 +188,7 @@ class DamageRates:
             kelurahan_typo=0.02,
             address_stale=0.5,
             duplicate=0.005,
-        )  # fmt: skip
+        )
     )
     disdik_kip: ListDamage = field(
         default_factory=lambda: _default(
@@ -208,7 +208,7 @@ class DamageRates:
             kelurahan_typo=0.03,
             address_stale=0.3,
             duplicate=0.01,
-        )  # fmt: skip
+        )
     )
     disperkim_rutilahu: ListDamage = field(
         default_factory=lambda: _default(
@@ -228,7 +228,7 @@ class DamageRates:
             birth_date_missing=0.03,
             kelurahan_typo=0.04,
             duplicate=0.01,
-        )  # fmt: skip
+        )
     )
     dinperla_nelayan: ListDamage = field(
         default_factory=lambda: _default(
@@ -249,7 +249,7 @@ class DamageRates:
             kelurahan_typo=0.05,
             address_stale=0.4,
             duplicate=0.02,
-        )  # fmt: skip
+        )
     )
     dp3akb_kb: ListDamage = field(
         default_factory=lambda: _default(
@@ -271,7 +271,7 @@ class DamageRates:
             kelurahan_typo=0.03,
             address_stale=0.4,
             duplicate=0.01,
-        )  # fmt: skip
+        )
     )
     disnaker_pelatihan: ListDamage = field(
         default_factory=lambda: _default(
@@ -290,7 +290,7 @@ class DamageRates:
             kelurahan_typo=0.04,
             address_stale=0.3,
             duplicate=0.02,
-        )  # fmt: skip
+        )
     )
     dukcapil_akta: ListDamage = field(
         default_factory=lambda: _default(
@@ -306,7 +306,7 @@ class DamageRates:
             kelurahan_typo=0.01,
             address_stale=0.2,
             duplicate=0.005,
-        )  # fmt: skip
+        )
     )
     bps_regsosek: ListDamage = field(
         default_factory=lambda: _default(
@@ -325,7 +325,7 @@ class DamageRates:
             birth_date_missing=0.005,
             kelurahan_typo=0.0,
             duplicate=0.002,
-        )  # fmt: skip
+        )
     )
 
     def __post_init__(self) -> None:

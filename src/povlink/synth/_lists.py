@@ -45,7 +45,7 @@ Columns = dict[str, Text]
 # --- the city as arrays ------------------------------------------------------------------------
 
 
-def _arrow(series: pd.Series) -> Text:  # type: ignore[type-arg]
+def _arrow(series: pd.Series) -> Text:
     arr = pa.array(series)
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
@@ -267,8 +267,8 @@ def digits(numbers: IntArray, width: int) -> Text:
 
 def member_numbers(household: IntArray) -> IntArray:
     """1, 2, 3 … for the records of each household, in list order."""
-    result: IntArray = pd.Series(household).groupby(household).cumcount().to_numpy() + 1
-    return result
+    counts = pd.Series(household).groupby(household).cumcount().to_numpy(dtype=np.int64)
+    return np.asarray(counts, dtype=np.int64) + 1
 
 
 # --- the list specification ----------------------------------------------------------------------
@@ -352,7 +352,7 @@ def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> Buil
     table = pa.table({k: v.cast(pa.string()) for k, v in layout.columns.items()})
     log = pd.DataFrame(damaged.log)
     record_id = join(f"{spec.name}:", layout.ids)
-    log.insert(0, "record_id", pd.arrays.ArrowExtensionArray(record_id))
+    log.insert(0, "record_id", pd.Series(pd.arrays.ArrowExtensionArray(record_id)))
     return BuiltList(
         spec=spec,
         table=table,

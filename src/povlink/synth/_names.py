@@ -24,11 +24,57 @@ def _zipf(n: int, k: float = 2.0) -> np.ndarray:
 
 # Men's complete single names, most frequent first (Dukcapil 2024 counts head the list).
 MALE_MONONYMS: Final[Text] = texts(
-    "Sutrisno Slamet Mulyadi Herman Supardi Ismail Supriyanto Wahyudi Junaidi Suparman "
-    "Sugiyanto Suwarno Sumarno Sukirman Suyanto Bambang Sunarto Paijo Ngadimin Karno Wagimin "
-    "Tukiman Sarmin Kasmadi Rohmadi Darmanto Mujiono Parjo Kusnadi Sarwono Sutarno Ngatimin "
-    "Legiman Kamdi Rusdi Rasimin Jumadi Kasno Sodikin Kholil Masruri Muhadi Warsito Budiono "
-    "Hartono Marno Tarmuji Rahmat Zainuri".split()
+    [
+        "Sutrisno",
+        "Slamet",
+        "Mulyadi",
+        "Herman",
+        "Supardi",
+        "Ismail",
+        "Supriyanto",
+        "Wahyudi",
+        "Junaidi",
+        "Suparman",
+        "Sugiyanto",
+        "Suwarno",
+        "Sumarno",
+        "Sukirman",
+        "Suyanto",
+        "Bambang",
+        "Sunarto",
+        "Paijo",
+        "Ngadimin",
+        "Karno",
+        "Wagimin",
+        "Tukiman",
+        "Sarmin",
+        "Kasmadi",
+        "Rohmadi",
+        "Darmanto",
+        "Mujiono",
+        "Parjo",
+        "Kusnadi",
+        "Sarwono",
+        "Sutarno",
+        "Ngatimin",
+        "Legiman",
+        "Kamdi",
+        "Rusdi",
+        "Rasimin",
+        "Jumadi",
+        "Kasno",
+        "Sodikin",
+        "Kholil",
+        "Masruri",
+        "Muhadi",
+        "Warsito",
+        "Budiono",
+        "Hartono",
+        "Marno",
+        "Tarmuji",
+        "Rahmat",
+        "Zainuri",
+    ]
 )
 MALE_MONONYM_WEIGHTS: Final[np.ndarray] = np.concatenate(
     [
@@ -50,11 +96,38 @@ FEMALE_MONONYMS: Final[Text] = texts(
         "Ernawati",
         "Aminah",
         "Kartini",
-        *(
-            "Sumiyati Suparti Suharti Sulasmi Suwarni Rukiyah Juwariyah Khotimah Maryam Umi "
-            "Endang Tuti Yuliani Kasmirah Rusmini Sriyatun Mujiati Tumini Sarinah Parmi Warsini "
-            "Jumiati Tuminah Karsinah Ngatiyah Musrifah Mardiyah Rohayati Darsih Kusmiyati"
-        ).split(),
+        *[
+            "Sumiyati",
+            "Suparti",
+            "Suharti",
+            "Sulasmi",
+            "Suwarni",
+            "Rukiyah",
+            "Juwariyah",
+            "Khotimah",
+            "Maryam",
+            "Umi",
+            "Endang",
+            "Tuti",
+            "Yuliani",
+            "Kasmirah",
+            "Rusmini",
+            "Sriyatun",
+            "Mujiati",
+            "Tumini",
+            "Sarinah",
+            "Parmi",
+            "Warsini",
+            "Jumiati",
+            "Tuminah",
+            "Karsinah",
+            "Ngatiyah",
+            "Musrifah",
+            "Mardiyah",
+            "Rohayati",
+            "Darsih",
+            "Kusmiyati",
+        ],
     ]
 )
 FEMALE_MONONYM_WEIGHTS: Final[np.ndarray] = np.concatenate(
@@ -66,65 +139,347 @@ FEMALE_MONONYM_WEIGHTS: Final[np.ndarray] = np.concatenate(
 
 # Older village names in -em / -iyem (Poniyem, Wagiyem).
 FEMALE_VILLAGE: Final[Text] = texts(
-    "Poniyem Wagiyem Painem Tukinem Sainem Ngatinem Kasiyem Tumirah Sukinem Paiyem Sumirah "
-    "Legiyem Marsinah Tarsini Ngadinah Jumirah".split()
+    [
+        "Poniyem",
+        "Wagiyem",
+        "Painem",
+        "Tukinem",
+        "Sainem",
+        "Ngatinem",
+        "Kasiyem",
+        "Tumirah",
+        "Sukinem",
+        "Paiyem",
+        "Sumirah",
+        "Legiyem",
+        "Marsinah",
+        "Tarsini",
+        "Ngadinah",
+        "Jumirah",
+    ]
 )
 
 # Su-…-o / Su-…-i: prefix + root + gendered ending (Suparno, Suparti, Sugiyanto, Suyatmi).
 SU_PREFIX: Final[Text] = texts(["Su"])
 SU_ROOT: Final[Text] = texts(
-    "par mar yat war tar har gi kir ra ri pri yan lis nar jar dar ge mi wi ti".split()
+    [
+        "par",
+        "mar",
+        "yat",
+        "war",
+        "tar",
+        "har",
+        "gi",
+        "kir",
+        "ra",
+        "ri",
+        "pri",
+        "yan",
+        "lis",
+        "nar",
+        "jar",
+        "dar",
+        "ge",
+        "mi",
+        "wi",
+        "ti",
+    ]
 )
 SU_END_MALE: Final[Text] = texts(["no", "to", "man", "di", "yo", "yanto", "min", "jo", "ono"])
 SU_END_FEMALE: Final[Text] = texts(["ni", "ti", "yati", "nah", "mi", "yem", "rsih", "yah"])
 
 MALE_FIRST: Final[Text] = texts(
-    "Agus Budi Eko Dwi Tri Joko Bambang Heru Hadi Rudi Andi Ahmad Muhammad Abdul Nur Arif Adi "
-    "Bayu Dedi Edy Teguh Sigit Wahyu Yusuf Imam Ali Hendra Rizal Fajar Dimas Rizky Yohanes "
-    "Agustinus Antonius André Sugeng Puji Anton Irfan Taufik".split()
+    [
+        "Agus",
+        "Budi",
+        "Eko",
+        "Dwi",
+        "Tri",
+        "Joko",
+        "Bambang",
+        "Heru",
+        "Hadi",
+        "Rudi",
+        "Andi",
+        "Ahmad",
+        "Muhammad",
+        "Abdul",
+        "Nur",
+        "Arif",
+        "Adi",
+        "Bayu",
+        "Dedi",
+        "Edy",
+        "Teguh",
+        "Sigit",
+        "Wahyu",
+        "Yusuf",
+        "Imam",
+        "Ali",
+        "Hendra",
+        "Rizal",
+        "Fajar",
+        "Dimas",
+        "Rizky",
+        "Yohanes",
+        "Agustinus",
+        "Antonius",
+        "André",
+        "Sugeng",
+        "Puji",
+        "Anton",
+        "Irfan",
+        "Taufik",
+    ]
 )
 MALE_LAST: Final[Text] = texts(
-    "Setiawan Santoso Wibowo Prasetyo Susanto Hidayat Nugroho Kurniawan Saputra Purnomo Widodo "
-    "Utomo Wahyudi Supriyanto Sulistyo Hartono Riyadi Haryanto Gunawan Firmansyah Ramadhan "
-    "Pratama Hermawan Prasetya Santosa Rohman Ghofur Mustofa Hakim Fauzi Syaifudin Arifin "
-    "Rahmadi Cahyono Raharjo Sutanto Winarno Mulyono Sudarsono".split()
+    [
+        "Setiawan",
+        "Santoso",
+        "Wibowo",
+        "Prasetyo",
+        "Susanto",
+        "Hidayat",
+        "Nugroho",
+        "Kurniawan",
+        "Saputra",
+        "Purnomo",
+        "Widodo",
+        "Utomo",
+        "Wahyudi",
+        "Supriyanto",
+        "Sulistyo",
+        "Hartono",
+        "Riyadi",
+        "Haryanto",
+        "Gunawan",
+        "Firmansyah",
+        "Ramadhan",
+        "Pratama",
+        "Hermawan",
+        "Prasetya",
+        "Santosa",
+        "Rohman",
+        "Ghofur",
+        "Mustofa",
+        "Hakim",
+        "Fauzi",
+        "Syaifudin",
+        "Arifin",
+        "Rahmadi",
+        "Cahyono",
+        "Raharjo",
+        "Sutanto",
+        "Winarno",
+        "Mulyono",
+        "Sudarsono",
+    ]
 )
 MALE_YOUNG_FIRST: Final[Text] = texts(
-    "Muhammad Ahmad Rizky Dimas Bagus Aditya Fajar Arya Reza Yoga Galih Ilham Farhan Raka Naufal "
-    "Daffa Alif Rafi Bima Fikri".split()
+    [
+        "Muhammad",
+        "Ahmad",
+        "Rizky",
+        "Dimas",
+        "Bagus",
+        "Aditya",
+        "Fajar",
+        "Arya",
+        "Reza",
+        "Yoga",
+        "Galih",
+        "Ilham",
+        "Farhan",
+        "Raka",
+        "Naufal",
+        "Daffa",
+        "Alif",
+        "Rafi",
+        "Bima",
+        "Fikri",
+    ]
 )
 MALE_YOUNG_MIDDLE: Final[Text] = texts(
-    "Rizky Arya Nur Aditya Dwi Bagus Yoga Ilham Akbar Putra Abdul Fahri Rafi Hafiz".split()
+    [
+        "Rizky",
+        "Arya",
+        "Nur",
+        "Aditya",
+        "Dwi",
+        "Bagus",
+        "Yoga",
+        "Ilham",
+        "Akbar",
+        "Putra",
+        "Abdul",
+        "Fahri",
+        "Rafi",
+        "Hafiz",
+    ]
 )
 
 FEMALE_FIRST: Final[Text] = texts(
-    "Dewi Rina Fitri Yuli Dwi Tri Eka Ayu Putri Indah Nur Ani Lia Wulan Novi Dian Ika Desi "
-    "Ratna Diah Retno Endah Siti Sri Tutik Sari Maria Theresia Désy Veronika Umi Lilik".split()
+    [
+        "Dewi",
+        "Rina",
+        "Fitri",
+        "Yuli",
+        "Dwi",
+        "Tri",
+        "Eka",
+        "Ayu",
+        "Putri",
+        "Indah",
+        "Nur",
+        "Ani",
+        "Lia",
+        "Wulan",
+        "Novi",
+        "Dian",
+        "Ika",
+        "Desi",
+        "Ratna",
+        "Diah",
+        "Retno",
+        "Endah",
+        "Siti",
+        "Sri",
+        "Tutik",
+        "Sari",
+        "Maria",
+        "Theresia",
+        "Désy",
+        "Veronika",
+        "Umi",
+        "Lilik",
+    ]
 )
 FEMALE_LAST: Final[Text] = texts(
-    "Lestari Wahyuni Rahayu Handayani Susanti Wulandari Puspitasari Rahmawati Kurniasih "
-    "Safitri Anggraini Permatasari Utami Setyaningsih Wijayanti Pratiwi Fitriani Oktaviani "
-    "Purwanti Yuliana Maharani Aminah Mulyani Hartini Sundari Khasanah Fatimah Hidayah Aisyah "
-    "Rohmah Kholifah Jannah Sulistyowati Ningsih Astuti Ningrum".split()
+    [
+        "Lestari",
+        "Wahyuni",
+        "Rahayu",
+        "Handayani",
+        "Susanti",
+        "Wulandari",
+        "Puspitasari",
+        "Rahmawati",
+        "Kurniasih",
+        "Safitri",
+        "Anggraini",
+        "Permatasari",
+        "Utami",
+        "Setyaningsih",
+        "Wijayanti",
+        "Pratiwi",
+        "Fitriani",
+        "Oktaviani",
+        "Purwanti",
+        "Yuliana",
+        "Maharani",
+        "Aminah",
+        "Mulyani",
+        "Hartini",
+        "Sundari",
+        "Khasanah",
+        "Fatimah",
+        "Hidayah",
+        "Aisyah",
+        "Rohmah",
+        "Kholifah",
+        "Jannah",
+        "Sulistyowati",
+        "Ningsih",
+        "Astuti",
+        "Ningrum",
+    ]
 )
 FEMALE_YOUNG_FIRST: Final[Text] = texts(
-    "Aulia Nabila Salsabila Putri Anisa Zahra Aisyah Nayla Keisha Alya Dinda Amelia Citra "
-    "Nadia Tiara Syifa Azzahra Intan".split()
+    [
+        "Aulia",
+        "Nabila",
+        "Salsabila",
+        "Putri",
+        "Anisa",
+        "Zahra",
+        "Aisyah",
+        "Nayla",
+        "Keisha",
+        "Alya",
+        "Dinda",
+        "Amelia",
+        "Citra",
+        "Nadia",
+        "Tiara",
+        "Syifa",
+        "Azzahra",
+        "Intan",
+    ]
 )
 FEMALE_YOUNG_MIDDLE: Final[Text] = texts(
-    "Putri Nur Dwi Ayu Rahma Zahra Dewi Indah Kirana Aulia".split()
+    ["Putri", "Nur", "Dwi", "Ayu", "Rahma", "Zahra", "Dewi", "Indah", "Kirana", "Aulia"]
 )
 FEMALE_YOUNG_LAST: Final[Text] = texts(
-    "Ramadhani Azzahra Maharani Rahmawati Safitri Pratiwi Wulandari Anggraini Khoirunnisa "
-    "Fitriani Lestari Permatasari Salsabila Nurjanah Febriani".split()
+    [
+        "Ramadhani",
+        "Azzahra",
+        "Maharani",
+        "Rahmawati",
+        "Safitri",
+        "Pratiwi",
+        "Wulandari",
+        "Anggraini",
+        "Khoirunnisa",
+        "Fitriani",
+        "Lestari",
+        "Permatasari",
+        "Salsabila",
+        "Nurjanah",
+        "Febriani",
+    ]
 )
 # Roots of -wati and -ningsih names (Ernawati, Setyaningsih).
 WATI_ROOT: Final[Text] = texts(
-    "Erna Yuli Rahma Kurnia Setya Indah Suri Sulis Purwa Kusuma Hera Murni Dar Nur Sri Endang "
-    "Ira Rus Mar Sus".split()
+    [
+        "Erna",
+        "Yuli",
+        "Rahma",
+        "Kurnia",
+        "Setya",
+        "Indah",
+        "Suri",
+        "Sulis",
+        "Purwa",
+        "Kusuma",
+        "Hera",
+        "Murni",
+        "Dar",
+        "Nur",
+        "Sri",
+        "Endang",
+        "Ira",
+        "Rus",
+        "Mar",
+        "Sus",
+    ]
 )
 NINGSIH_ROOT: Final[Text] = texts(
-    "Setya Wahyu Rahayu Kusuma Su Endah Purwa Widya Sri Tri Dwi Murti Ratna Sulis".split()
+    [
+        "Setya",
+        "Wahyu",
+        "Rahayu",
+        "Kusuma",
+        "Su",
+        "Endah",
+        "Purwa",
+        "Widya",
+        "Sri",
+        "Tri",
+        "Dwi",
+        "Murti",
+        "Ratna",
+        "Sulis",
+    ]
 )
 
 # Women's and men's name patterns per generation: probabilities of each construction.
@@ -207,7 +562,7 @@ def _female_names(rng: np.random.Generator, n: int, probs: list[float]) -> Text:
 
 
 def draw_full_names(rng: np.random.Generator, male: BoolArray, birth_year: IntArray) -> Text:
-    """One full name per person, in title case, following the patterns of their sex and generation."""
+    """One full name per person, in title case, following the patterns of sex and generation."""
     groups = [
         ("old", birth_year < 1965),
         ("mid", (birth_year >= 1965) & (birth_year < 1990)),
@@ -227,9 +582,34 @@ def draw_full_names(rng: np.random.Generator, male: BoolArray, birth_year: IntAr
 
 # Places of birth as written on a KTP: mostly Semarang, then the Central Javanese hinterland.
 BIRTH_PLACES: Final[Text] = texts(
-    "Semarang Demak Kendal Grobogan Ungaran Boyolali Klaten Surakarta Pati Kudus Jepara Salatiga "
-    "Pekalongan Batang Magelang Wonosobo Blora Rembang Purwodadi Kebumen Jakarta Surabaya "
-    "Yogyakarta Tegal Brebes Cilacap".split()
+    [
+        "Semarang",
+        "Demak",
+        "Kendal",
+        "Grobogan",
+        "Ungaran",
+        "Boyolali",
+        "Klaten",
+        "Surakarta",
+        "Pati",
+        "Kudus",
+        "Jepara",
+        "Salatiga",
+        "Pekalongan",
+        "Batang",
+        "Magelang",
+        "Wonosobo",
+        "Blora",
+        "Rembang",
+        "Purwodadi",
+        "Kebumen",
+        "Jakarta",
+        "Surabaya",
+        "Yogyakarta",
+        "Tegal",
+        "Brebes",
+        "Cilacap",
+    ]
 )
 BIRTH_PLACE_WEIGHTS: Final[np.ndarray] = np.concatenate(
     [[60.0], _zipf(len(BIRTH_PLACES) - 1, 1) * 12]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,7 +72,24 @@ _TYPE_PROBS: Final[list[float]] = [0.52, 0.10, 0.10, 0.03, 0.07, 0.10, 0.08]
 (_COUPLE_KIDS, _COUPLE, _SINGLE_MOTHER, _SINGLE_FATHER, _ALONE, _WITH_ELDERS, _THREE_GEN) = range(7)
 
 _PHONE_PREFIX: Final[Text] = texts(
-    "0811 0812 0813 0821 0822 0852 0853 0856 0857 0858 0877 0878 0881 0882 0895 0896".split()
+    [
+        "0811",
+        "0812",
+        "0813",
+        "0821",
+        "0822",
+        "0852",
+        "0853",
+        "0856",
+        "0857",
+        "0858",
+        "0877",
+        "0878",
+        "0881",
+        "0882",
+        "0895",
+        "0896",
+    ]
 )
 
 
@@ -122,7 +140,7 @@ def _birth_from_age(rng: np.random.Generator, age: np.ndarray, at: dt.date) -> I
     return result
 
 
-def _uniform_int(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> IntArray:
+def _uniform_int(rng: np.random.Generator, low: npt.ArrayLike, high: npt.ArrayLike) -> IntArray:
     """Integers uniform on ``[low, high]`` element-wise (``high`` is raised to ``low``)."""
     low = np.asarray(low, dtype=np.int64)
     high = np.maximum(np.asarray(high, dtype=np.int64), low)

@@ -20,15 +20,74 @@ COASTAL_KECAMATAN: Final[frozenset[str]] = frozenset(
 
 # Street names of Semarang's kampung: flowers, fruit, heroes, wayang figures, local words.
 STREET_BASES: Final[Text] = texts(
-    (
-        "Mawar,Melati,Kenanga,Anggrek,Cempaka,Dahlia,Flamboyan,Kamboja,Teratai,Seroja,Nangka,"
-        "Mangga,Jambu,Durian,Sawo,Rambutan,Kelapa,Pisang,Salak,Duku,Arjuna,Bima,Srikandi,"
-        "Gatotkaca,Pandawa,Kresna,Semar,Gareng,Petruk,Diponegoro,Sudirman,Kartini,Pemuda,"
-        "Imam Bonjol,Kaligawe,Wolter Monginsidi,Dr. Cipto,Majapahit,Brigjen Sudiarto,Pandanaran,"
-        "Gajah Mada,Siliwangi,Kalibanteng,Pamularsih,Karangrejo,Tlogosari,Sompok,Lamper,Tandang,"
-        "Bulusan,Sendangguwo,Ketileng,Klipang,Pucang Gading,Wonosari,Podorejo,Jatisari,Bringin,"
-        "Purwoyoso,Tambak Lorok,Kemijen,Sawah Besar,Kaligarang,Lempongsari,Jomblang,Jangli"
-    ).split(",")
+    [
+        "Mawar",
+        "Melati",
+        "Kenanga",
+        "Anggrek",
+        "Cempaka",
+        "Dahlia",
+        "Flamboyan",
+        "Kamboja",
+        "Teratai",
+        "Seroja",
+        "Nangka",
+        "Mangga",
+        "Jambu",
+        "Durian",
+        "Sawo",
+        "Rambutan",
+        "Kelapa",
+        "Pisang",
+        "Salak",
+        "Duku",
+        "Arjuna",
+        "Bima",
+        "Srikandi",
+        "Gatotkaca",
+        "Pandawa",
+        "Kresna",
+        "Semar",
+        "Gareng",
+        "Petruk",
+        "Diponegoro",
+        "Sudirman",
+        "Kartini",
+        "Pemuda",
+        "Imam Bonjol",
+        "Kaligawe",
+        "Wolter Monginsidi",
+        "Dr. Cipto",
+        "Majapahit",
+        "Brigjen Sudiarto",
+        "Pandanaran",
+        "Gajah Mada",
+        "Siliwangi",
+        "Kalibanteng",
+        "Pamularsih",
+        "Karangrejo",
+        "Tlogosari",
+        "Sompok",
+        "Lamper",
+        "Tandang",
+        "Bulusan",
+        "Sendangguwo",
+        "Ketileng",
+        "Klipang",
+        "Pucang Gading",
+        "Wonosari",
+        "Podorejo",
+        "Jatisari",
+        "Bringin",
+        "Purwoyoso",
+        "Tambak Lorok",
+        "Kemijen",
+        "Sawah Besar",
+        "Kaligarang",
+        "Lempongsari",
+        "Jomblang",
+        "Jangli",
+    ]
 )
 STREET_KIND: Final[Text] = texts(["Jl.", "Jl.", "Jl.", "Gg.", "Gg.", "Kp."])
 ROMAN: Final[Text] = texts(["", "", "", "", "I", "II", "III", "IV", "V", "VI", "VII", "VIII"])

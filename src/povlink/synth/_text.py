@@ -34,7 +34,20 @@ PAD3: Final[Text] = texts([f"{i:03d}" for i in range(1000)])
 PAD4: Final[Text] = texts([f"{i:04d}" for i in range(10000)])
 PLAIN: Final[Text] = texts([str(i) for i in range(10000)])
 MONTHS_ID: Final[Text] = texts(
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split()
+    [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ]
 )
 
 
@@ -155,7 +168,7 @@ def from_matrix(matrix: Bytes) -> Text:
 def _pick_position(rng: np.random.Generator, allowed: BoolArray) -> IntArray:
     """One random allowed column per row (``-1`` where a row allows none)."""
     keys = rng.random(allowed.shape) * allowed
-    pos = keys.argmax(axis=1).astype(np.int64)
+    pos: IntArray = keys.argmax(axis=1).astype(np.int64)
     pos[~allowed.any(axis=1)] = -1
     return pos
 

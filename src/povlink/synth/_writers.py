@@ -16,7 +16,7 @@ from typing import Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]  # ships no type information
 
 from povlink.synth._lists import ListSpec
 
