@@ -12,7 +12,7 @@ import pandas as pd
 
 from povlink.engine import Engine
 from povlink.report._build import _read_regions
-from tests.unit.report.small_city import create_standardised
+from tests.unit.report.small_city import StandardisedRow, create_standardised
 
 LISTS: list[tuple[str, str, str, float]] = [
     ("dinsos_dtks", "Dinas Sosial", "DTKS", 0.70),
@@ -24,15 +24,18 @@ LISTS: list[tuple[str, str, str, float]] = [
     ("disnaker_latih", "Dinas Tenaga Kerja", "Pelatihan kerja", 0.05),
 ]
 
+# Flag codes of povlink.standardise.QUALITY_FLAGS, and the field each nulls, with their odds.
 FLAGS = [
-    ("nik_missing", 0.06),
-    ("nik_invalid_length", 0.03),
-    ("nik_excel_notation", 0.02),
-    ("nik_birth_date_mismatch", 0.02),
-    ("kk_number_missing", 0.10),
-    ("birth_date_missing", 0.04),
-    ("kelurahan_unknown", 0.05),
+    ("nik_wrong_length", "nik", 0.03),
+    ("nik_excel_notation", "nik", 0.02),
+    ("nik_birth_date_mismatch", None, 0.02),
+    ("kk_wrong_length", "kk_number", 0.03),
+    ("birth_date_invalid", "birth_date", 0.02),
+    ("kelurahan_unknown", None, 0.05),
 ]
+
+# Fields an agency leaves empty (NULL, with no flag), with their odds.
+EMPTY = [("nik", 0.06), ("kk_number", 0.10), ("birth_date", 0.03)]
 
 
 def load_example_city(engine: Engine, *, households: int = 1500, seed: int = 7) -> None:
@@ -40,7 +43,7 @@ def load_example_city(engine: Engine, *, households: int = 1500, seed: int = 7) 
     rng = random.Random(seed)
     regions = _read_regions(None)
     kelurahan = list(zip(regions["kode_kelurahan"], regions["kode_kecamatan"], strict=True))
-    standardised: list[tuple[str, str, str | None, str | None, list[str]]] = []
+    standardised: list[StandardisedRow] = []
     persons: list[tuple[str, str, str]] = []
     household_rows: list[tuple[str, str]] = []
     person_number = 0
@@ -56,9 +59,20 @@ def load_example_city(engine: Engine, *, households: int = 1500, seed: int = 7) 
             for person in listed:
                 for _copy in range(2 if rng.random() < 0.04 else 1):
                     record_id = f"{source}:{len(standardised)}"
-                    flags = [f for f, p in FLAGS if rng.random() < p * quality]
-                    unknown = "kelurahan_unknown" in flags
-                    standardised.append((record_id, source, None if unknown else kel, kec, flags))
+                    flagged = [(f, nulls) for f, nulls, p in FLAGS if rng.random() < p * quality]
+                    empty = {f for f, p in EMPTY if rng.random() < p * quality}
+                    empty |= {nulls for _, nulls in flagged if nulls is not None}
+                    unknown = any(f == "kelurahan_unknown" for f, _ in flagged)
+                    standardised.append(
+                        (
+                            record_id,
+                            source,
+                            None if unknown else kel,
+                            kec,
+                            [f for f, _ in flagged],
+                            tuple(sorted(empty)),
+                        )
+                    )
                     persons.append((record_id, source, person))
                     household_rows.append((record_id, f"H{h}"))
     create_standardised(engine, standardised)

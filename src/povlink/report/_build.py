@@ -17,7 +17,7 @@ import pandas as pd
 
 from povlink.engine import Engine, quote_literal
 from povlink.exceptions import ConfigError, RegistryError
-from povlink.report._flags import read_flag_codes
+from povlink.report._flags import KEY_FIELDS, read_flag_codes
 from povlink.report._model import IntegrationReport
 
 #: Program names that name a register of the poor rather than a program given to them; a source
@@ -182,6 +182,7 @@ class _ReportTables:
         self._regions = regions
         self._created: list[str] = []
         self._registered: list[str] = []
+        self._key_fields: dict[str, str] = {}
 
     def __enter__(self) -> _ReportTables:
         return self
@@ -212,10 +213,15 @@ class _ReportTables:
         e = self._engine
         self._register("region_frame", self._regions)
         self._create("region", f"SELECT * FROM {self.region_frame}")
+        have = set(e.columns("standardised"))
+        self._key_fields = {f: c for f, c in KEY_FIELDS.items() if c in have}
+        empties = "".join(
+            f", s.{column} IS NULL AS empty_{field}" for field, column in self._key_fields.items()
+        )
         self._create(
             "rec",
             "SELECT s.record_id, s.source, p.person_id, h.household_id, "
-            "s.kelurahan_code, s.kecamatan_code, s.quality_flags "
+            f"s.kelurahan_code, s.kecamatan_code, s.quality_flags{empties} "
             "FROM standardised s "
             "LEFT JOIN persons p ON p.record_id = s.record_id "
             "LEFT JOIN households h ON h.record_id = s.record_id",
@@ -226,7 +232,8 @@ class _ReportTables:
             "(SELECT source FROM sources UNION SELECT source FROM standardised) n "
             "LEFT JOIN sources s ON s.source = n.source",
         )
-        registers = ", ".join(quote_literal(r) for r in REGISTER_NAMES)
+        # A program token naming a register ("DTKS", "Regsosek 2022") is not a program.
+        registers = quote_literal(f"(^|[^A-Z0-9])({'|'.join(REGISTER_NAMES)})([^A-Z0-9]|$)")
         self._create(
             "src_prog",
             "SELECT DISTINCT source, program FROM ("
@@ -234,7 +241,7 @@ class _ReportTables:
             "SELECT source, unnest(string_split(regexp_replace(coalesce(program, ''), "
             "'[,/;+]', ',', 'g'), ',')) AS part "
             f"FROM {self.src}) x) y "
-            f"WHERE program <> '' AND program NOT IN ({registers})",
+            f"WHERE program <> '' AND NOT regexp_matches(program, {registers})",
         )
         self._create(
             "hh_src",
@@ -289,7 +296,8 @@ class _ReportTables:
             f"SELECT record_id, source, unnest(quality_flags) AS code FROM {self.rec}) f "
             "WHERE code IS NOT NULL",
         )
-        codes = [r[0] for r in e.rows(f"SELECT DISTINCT code FROM {self.rec_code}")]
+        codes = [str(r[0]) for r in e.rows(f"SELECT DISTINCT code FROM {self.rec_code}")]
+        codes += [f"{field}_missing" for field in self._key_fields]
         code_map = pd.DataFrame(
             [
                 (c.code, c.field, c.field_order, c.nik_problem)
@@ -304,10 +312,20 @@ class _ReportTables:
             "CAST(field_order AS BIGINT) AS field_order, "
             f"CAST(nik_problem AS VARCHAR) AS nik_problem FROM {self.code_frame}",
         )
+        # An empty key field that no flag on the field explains: the agency wrote nothing.
+        missing = " UNION ".join(
+            f"SELECT r.record_id, r.source, '{field}_missing' AS code FROM {self.rec} r "
+            f"WHERE r.empty_{field} AND NOT EXISTS (SELECT 1 FROM {self.rec_code} c "
+            f"JOIN {self.code_map} m ON m.code = c.code "
+            f"WHERE c.record_id = r.record_id AND m.field = '{field}')"
+            for field in self._key_fields
+        )
+        union = f" UNION {missing}" if missing else ""
         self._create(
             "rec_flag",
             "SELECT f.record_id, f.source, f.code, m.field, m.field_order, m.nik_problem "
-            f"FROM {self.rec_code} f JOIN {self.code_map} m ON m.code = f.code",
+            f"FROM (SELECT record_id, source, code FROM {self.rec_code}{union}) f "
+            f"JOIN {self.code_map} m ON m.code = f.code",
         )
 
 

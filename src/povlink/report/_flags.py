@@ -4,7 +4,12 @@ The standardiser names every code after the field it concerns (``nik_missing``,
 ``birth_date_missing``, ``kelurahan_unknown``), so the report can work with any set of codes without
 a list of them: a code belongs to the longest canonical field name that prefixes it
 (``nik_birth_date_mismatch`` belongs to ``nik``, ``kk_number_invalid`` to ``kk_number``), or, when
-no canonical field prefixes it, to its first underscore-separated word.
+no canonical field prefixes it, to its first underscore-separated word, read through
+:data:`FIELD_ALIASES` (``kk_wrong_length`` belongs to ``kk_number``).
+
+The standardiser flags damaged values, not absent ones: an empty NIK is simply ``NULL``. So that an
+agency sees its empty fields too, the report adds a ``<field>_missing`` code to a record whose
+value of a :data:`KEY_FIELDS` field is empty while no flag on that field explains why.
 
 NIK problems are reported in three kinds, because each calls for a different fix:
 
@@ -35,6 +40,20 @@ INCONSISTENT_WORDS: Final[frozenset[str]] = frozenset(
     {"mismatch", "shared", "conflict", "conflicting", "inconsistent", "duplicate", "reused", "kk"}
 )
 
+#: Short prefixes the standardiser uses for a canonical field.
+FIELD_ALIASES: Final[dict[str, str]] = {"kk": "kk_number", "mother": "mother_name"}
+
+#: Fields whose absence the report counts (``<field>_missing``), with their standardised column:
+#: the ones linkage leans on and the region used to place households.
+KEY_FIELDS: Final[dict[str, str]] = {
+    "nik": "nik",
+    "kk_number": "kk_number",
+    "full_name": "full_name",
+    "birth_date": "birth_date",
+    "sex": "sex",
+    "kelurahan": "kelurahan_code",
+}
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -57,14 +76,17 @@ def field_of_code(code: str, fields: Iterable[str] = CANONICAL_FIELDS) -> str:
     'kk_number'
     >>> field_of_code("birth_date_missing")
     'birth_date'
-    >>> field_of_code("kk_invalid")
-    'kk'
+    >>> field_of_code("kk_wrong_length")
+    'kk_number'
+    >>> field_of_code("zz_odd")
+    'zz'
     """
     lowered = code.lower()
     matches = [f for f in fields if lowered == f or lowered.startswith(f + "_")]
     if matches:
         return max(matches, key=len)
-    return lowered.split("_", 1)[0]
+    first = lowered.split("_", 1)[0]
+    return FIELD_ALIASES.get(first, first)
 
 
 def nik_problem_of_code(code: str) -> NikProblem | None:

@@ -244,18 +244,16 @@ def _overlap(report: IntegrationReport) -> str:
 def _programs(report: IntegrationReport) -> str:
     s = _rows(report.summary)[0]
     combos = _rows(report.program_combinations)
-    top = combos[:15]
+    # The largest combinations, and always the households reached by no program.
+    reached = [c for c in combos if c["n_programs"] > 0]
+    top = reached[:15] + [c for c in combos if c["n_programs"] == 0]
+    caption = "Households by the exact set of programs that reach them"
+    if len(reached) > 15:
+        caption += f": the 15 largest of {len(reached)} combinations"
     chart = _charts.bar_chart(
         [(str(c["programs"]) or "No program", int(c["households"])) for c in top],
         title="Households by combination of programs",
-        caption=(
-            "Households by the exact set of programs that reach them"
-            + (
-                f" (the {len(top)} largest of {len(combos)} combinations)."
-                if len(combos) > 15
-                else "."
-            )
-        ),
+        caption=caption + ".",
         colour=_charts.ORANGE,
         label_width=300,
     )
@@ -375,7 +373,7 @@ def _regions(report: IntegrationReport) -> str:
             ("DTKS and a city program", _charts.BLUE),
             ("City program, not in DTKS", _charts.ORANGE),
             ("DTKS, no city program", _charts.VERMILION),
-            ("Other", _charts.GREY),
+            ("Neither", _charts.GREY),
         ]
 
         def split(r: Row) -> list[int]:
@@ -396,7 +394,8 @@ def _regions(report: IntegrationReport) -> str:
         [(str(r["kecamatan_name"]), split(r)) for r in kec],
         series,
         title="Households by kecamatan",
-        caption="Distinct households by kecamatan, split by program and DTKS status."
+        caption="Distinct households by kecamatan, split by program and DTKS status. Neither: "
+        "households on neither DTKS nor a city program's list."
         if has_ref
         else "Distinct households by kecamatan, split by whether a city program reaches them.",
     )

@@ -30,11 +30,12 @@ JAGALAN = "33.74.01.1003"
 BANDARHARJO = "33.74.02.1001"
 BULU_LOR = "33.74.02.1002"
 
-# record_id, person, household, kelurahan_code, kecamatan_code, quality flags
-RECORDS: list[tuple[str, str, str, str | None, str | None, list[str] | None]] = [
-    ("dtks:1", "P1", "H1", MIROTO, "33.74.01", []),
-    ("dtks:2", "P2", "H1", MIROTO, "33.74.01", ["nik_missing", "birth_date_missing"]),
-    ("dtks:3", "P3", "H2", BRUMBUNGAN, "33.74.01", ["nik_invalid_length"]),
+# record_id, person, household, kelurahan_code, kecamatan_code, quality flags, empty fields.
+# As the standardiser does, an absent value is only NULL; a damaged one is NULL and flagged.
+RECORDS: list[tuple[str, str, str, str | None, str | None, list[str] | None, tuple[str, ...]]] = [
+    ("dtks:1", "P1", "H1", MIROTO, "33.74.01", [], ()),
+    ("dtks:2", "P2", "H1", MIROTO, "33.74.01", [], ("nik", "birth_date")),
+    ("dtks:3", "P3", "H2", BRUMBUNGAN, "33.74.01", ["nik_wrong_length"], ("nik",)),
     (
         "dtks:4",
         "P3",
@@ -42,17 +43,26 @@ RECORDS: list[tuple[str, str, str, str | None, str | None, list[str] | None]] = 
         BRUMBUNGAN,
         "33.74.01",
         ["nik_excel_notation", "nik_birth_date_mismatch"],
+        ("nik",),
     ),
-    ("dtks:5", "P6", "H4", None, "33.74.03", ["kelurahan_unknown", "kelurahan_unknown"]),
-    ("kis:1", "P1", "H1", MIROTO, "33.74.01", ["nik_shared"]),
-    ("kis:2", "P5", "H3", BANDARHARJO, "33.74.02", None),
-    ("kis:3", "P5", "H3", None, "33.74.02", ["kelurahan_unknown"]),
-    ("kis:4", "P8", "H6", BULU_LOR, "33.74.02", []),
-    ("kip:1", "P4", "H2", JAGALAN, "33.74.01", []),
-    ("kip:2", "P7", "H5", None, None, ["kelurahan_unknown", "kecamatan_unknown", "nik_missing"]),
-    ("pkh:1", "P1", "H1", MIROTO, "33.74.01", []),
-    ("pkh:2", "P5", "H3", BANDARHARJO, "33.74.02", []),
-    ("pkh:3", "P8", "H6", BANDARHARJO, "33.74.02", []),
+    ("dtks:5", "P6", "H4", None, "33.74.03", ["kelurahan_unknown", "kelurahan_unknown"], ()),
+    ("kis:1", "P1", "H1", MIROTO, "33.74.01", ["nik_shared"], ()),
+    ("kis:2", "P5", "H3", BANDARHARJO, "33.74.02", None, ()),
+    ("kis:3", "P5", "H3", None, "33.74.02", ["kelurahan_unknown"], ()),
+    ("kis:4", "P8", "H6", BULU_LOR, "33.74.02", [], ()),
+    ("kip:1", "P4", "H2", JAGALAN, "33.74.01", [], ()),
+    (
+        "kip:2",
+        "P7",
+        "H5",
+        None,
+        None,
+        ["kelurahan_unknown", "kecamatan_unknown", "nik_missing"],
+        ("nik",),
+    ),
+    ("pkh:1", "P1", "H1", MIROTO, "33.74.01", [], ()),
+    ("pkh:2", "P5", "H3", BANDARHARJO, "33.74.02", [], ()),
+    ("pkh:3", "P8", "H6", BANDARHARJO, "33.74.02", [], ()),
 ]
 
 SOURCES: list[tuple[str, str | None, str | None]] = [
@@ -64,12 +74,14 @@ SOURCES: list[tuple[str, str | None, str | None]] = [
 ]
 
 
-def create_standardised(
-    engine: Engine, rows: list[tuple[str, str, str | None, str | None, list[str] | None]]
-) -> None:
+StandardisedRow = tuple[str, str, str | None, str | None, list[str] | None, tuple[str, ...]]
+
+
+def create_standardised(engine: Engine, rows: list[StandardisedRow]) -> None:
     """An empty ``standardised`` table with the contract's columns, then ``rows`` inserted.
 
-    Each row is (record_id, source, kelurahan_code, kecamatan_code, quality_flags).
+    Each row is (record_id, source, kelurahan_code, kecamatan_code, quality_flags, empty fields):
+    nik, kk_number, full_name, birth_date and sex get a plausible value unless listed as empty.
     """
     columns = {"record_id": "VARCHAR", "source": "VARCHAR"}
     columns.update(sql_columns(StandardisedRecord))
@@ -79,15 +91,32 @@ def create_standardised(
         + ", ".join(f"{quote_identifier(c)} {t}" for c, t in columns.items())
         + ")"
     )
+    values = {
+        "nik": "3374015708450001",
+        "kk_number": "3374010101100001",
+        "full_name": "SITI AMINAH",
+        "birth_date": "1945-08-17",
+        "sex": "F",
+    }
     frame = pd.DataFrame(
-        rows, columns=["record_id", "source", "kelurahan_code", "kecamatan_code", "quality_flags"]
+        [(*row[:5], *(None if f in row[5] else v for f, v in values.items())) for row in rows],
+        columns=[
+            "record_id",
+            "source",
+            "kelurahan_code",
+            "kecamatan_code",
+            "quality_flags",
+            *values,
+        ],
     )
     engine.register("_standardised_rows", frame)
     engine.execute(
         "INSERT INTO standardised (record_id, source, kelurahan_code, kecamatan_code, "
-        "quality_flags) SELECT record_id, source, CAST(kelurahan_code AS VARCHAR), "
-        "CAST(kecamatan_code AS VARCHAR), CAST(quality_flags AS VARCHAR[]) "
-        "FROM _standardised_rows"
+        "quality_flags, nik, kk_number, full_name, birth_date, sex) "
+        "SELECT record_id, source, CAST(kelurahan_code AS VARCHAR), "
+        "CAST(kecamatan_code AS VARCHAR), CAST(quality_flags AS VARCHAR[]), "
+        "CAST(nik AS VARCHAR), CAST(kk_number AS VARCHAR), CAST(full_name AS VARCHAR), "
+        "CAST(birth_date AS DATE), CAST(sex AS VARCHAR) FROM _standardised_rows"
     )
     engine.unregister("_standardised_rows")
 
@@ -104,7 +133,7 @@ def load_small_city(
     """
     create_standardised(
         engine,
-        [(r[0], r[0].split(":")[0], r[3], r[4], r[5]) for r in RECORDS],
+        [(r[0], r[0].split(":")[0], r[3], r[4], r[5], r[6]) for r in RECORDS],
     )
     engine.execute("CREATE TABLE persons (record_id VARCHAR, source VARCHAR, person_id VARCHAR)")
     engine.execute("CREATE TABLE households (record_id VARCHAR, household_id VARCHAR)")

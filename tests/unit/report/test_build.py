@@ -126,6 +126,14 @@ def test_program_text_is_split_on_commas_and_slashes(report: IntegrationReport) 
     }
 
 
+def test_register_names_in_program_text_are_not_programs(engine: Engine) -> None:
+    """ "Regsosek 2022 / Padat Karya" gives one program; the register's name is dropped."""
+    sources = [(n, a, "Regsosek 2022 / Padat Karya" if n == "latih" else p) for n, a, p in SOURCES]
+    load_small_city(engine, sources=sources)
+    programs = build_report(engine).programs
+    assert programs[programs["lists"] == "latih"]["program"].tolist() == ["PADAT KARYA"]
+
+
 def test_households_by_combination_of_programs(report: IntegrationReport) -> None:
     """H1, H3, H6 get BPNT, KIS and PKH; H2 and H5 KIP; H4 nothing (it is only on DTKS)."""
     got = report.program_combinations[["programs", "n_programs", "households"]]
@@ -302,8 +310,30 @@ def test_quality_by_flag_counts_each_code_once_per_record(report: IntegrationRep
         "kelurahan_unknown": 1,
         "nik_birth_date_mismatch": 1,
         "nik_excel_notation": 1,
-        "nik_invalid_length": 1,
+        "nik_wrong_length": 1,
         "nik_missing": 1,
+    }
+
+
+def test_an_empty_field_is_missing_only_when_no_flag_explains_it(city: Engine) -> None:
+    """An empty KK number is "kk_number_missing"; one emptied by a kk_ flag is that flag only."""
+    city.execute("UPDATE standardised SET kk_number = NULL WHERE record_id IN ('kis:2', 'kis:4')")
+    city.execute(
+        "UPDATE standardised SET quality_flags = ['kk_wrong_length'] WHERE record_id = 'kis:2'"
+    )
+    report = build_report(city)
+    kis = report.quality_by_flag[report.quality_by_flag["source"] == "kis"]
+    assert sorted(zip(kis["field"], kis["code"], kis["records"], strict=True)) == [
+        ("kelurahan", "kelurahan_unknown", 1),
+        ("kk_number", "kk_number_missing", 1),
+        ("kk_number", "kk_wrong_length", 1),
+        ("nik", "nik_shared", 1),
+    ]
+    fields = report.quality_by_field[report.quality_by_field["source"] == "kis"]
+    assert fields[["rank", "field", "records"]].to_dict(orient="records")[0] == {
+        "rank": 1,
+        "field": "kk_number",
+        "records": 2,
     }
 
 
