@@ -1,0 +1,340 @@
+"""Addresses: RT and RW numbers, kelurahan and kecamatan resolved to official codes, the city.
+
+**RT/RW** come from their own columns (``3``, ``003``, ``RT.03``), from a combined form in the RT
+column (``003/005``, ``RT.3/RW.5``) or from the address text (``RT 003 RW 005``, ``RT.03/RW.05``,
+``RT/RW 003/005``, ``RT 3/5``). The column wins over the text; a disagreement is flagged.
+
+**Kelurahan and kecamatan** come from their columns (names or codes, ``KEL. KAUMAN``) or, when a
+column is empty, from ``KEL.``/``KEC.`` inside the address text. Names are matched on a key that
+ignores spaces, punctuation, doubled letters, oe/u, dh/d, e/i and o/u
+(Gajah Mungkur, Gajahmungkur; Sumurrejo, Sumurejo; Bendan Duwur, Bendan Dhuwur; Pendrikan,
+Pindrikan), first exactly, then by Jaro-Winkler similarity of at least :data:`FUZZY_THRESHOLD`; a
+kelurahan is looked for within its kecamatan when
+that is known. Two Semarang names exist in two kecamatan (Purwosari, Mangunharjo): without a
+kecamatan such a name stays unresolved with the flag ``kelurahan_ambiguous``. Ties between equally
+good candidates are never broken by chance: they stay unresolved.
+
+The resolution runs inside the engine over the *distinct* written names (a few thousand at city
+scale) joined to the region table, then joins back to the records.
+
+>>> region_key_sql("x").count("replace") > 20
+True
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from povlink.standardise.missing import fold_text_sql, replace_words_sql
+
+__all__ = [
+    "FUZZY_THRESHOLD",
+    "address_flag_conditions",
+    "address_stages",
+    "city_sql",
+    "region_key_sql",
+    "region_resolution_sql",
+]
+
+#: Minimum Jaro-Winkler similarity of the name keys for a fuzzy kelurahan or kecamatan match.
+FUZZY_THRESHOLD: Final[float] = 0.9
+
+_RT_RW_COMBINED: Final[str] = "^(?:rt)?[ .:]*0*([0-9]{1,3}) *[/-] *(?:rw)?[ .:]*0*([0-9]{1,3})$"
+_RT_ALONE: Final[str] = "^(?:rt)?[ .:]*([0-9]{1,4})$"
+_RW_ALONE: Final[str] = "^(?:rw)?[ .:]*([0-9]{1,4})$"
+_ADDR_RTRW_PAIR: Final[str] = "rt *[/.]? *rw[ .:]*([0-9]{1,3}) *[/-] *([0-9]{1,3})"
+_ADDR_RT: Final[str] = "(?:^|[^a-z])rt[ .:]*([0-9]{1,3})"
+_ADDR_RW: Final[str] = "(?:^|[^a-z])rw[ .:]*([0-9]{1,3})"
+_ADDR_RT_SLASH_RW: Final[str] = "(?:^|[^a-z])rt[ .:]*[0-9]{1,3} *[/] *([0-9]{1,3})"
+_STOP: Final[str] = (
+    " *(?:,|;|$|kec[ .:]|kecamatan|kel[ .:]|kelurahan|kota|kab[ .:]|kabupaten|rt[ .:0-9]"
+    "|rw[ .:0-9])"
+)
+_ADDR_KEL: Final[str] = "(?:^|[^a-z])(?:kel|kelurahan|desa|ds)[ .:]+([a-z][a-z .]*?)" + _STOP
+_ADDR_KEC: Final[str] = "(?:^|[^a-z])(?:kec|kecamatan)[ .:]+([a-z][a-z .]*?)" + _STOP
+_CODE_LIKE: Final[str] = "^[0-9][0-9 .]*$"
+
+
+def _words_sql(expression: str) -> str:
+    """SQL: lower-case letters and digits of ``expression`` as single-spaced words."""
+    return (
+        f"trim(regexp_replace(regexp_replace({fold_text_sql(expression)}, '[^a-z0-9]', ' ', 'g'),"
+        " ' +', ' ', 'g'))"
+    )
+
+
+def region_key_sql(expression: str) -> str:
+    """SQL: the matching key of a region name: letters only, oe->u, dh->d, e->i, o->u, no doubles.
+
+    Used for the region table's names and for the written names alike; the vowel folds cover the
+    variants of official lists (Pindrikan/Pendrikan, Pongangan/Pungangan). No two Semarang
+    kelurahan of one kecamatan share a key.
+    """
+    key = f"regexp_replace({fold_text_sql(expression)}, '[^a-z]', '', 'g')"
+    key = f"translate(replace(replace({key}, 'oe', 'u'), 'dh', 'd'), 'eo', 'iu')"
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        key = f"replace({key}, '{letter}{letter}', '{letter}')"
+    return key
+
+
+def _region_name_sql(expression: str, prefixes: str) -> str:
+    """SQL: a written region name without its ``kel.``/``kec.`` prefix or anything after a comma."""
+    head = f"split_part({fold_text_sql(expression)}, ',', 1)"
+    words = _words_sql(head)
+    return f"nullif(regexp_replace({words}, '^(?:{prefixes}) ', ''), '')"
+
+
+def _code_or_name_sql(text: str, addr_pattern: str, prefixes: str, digits: int) -> str:
+    """SQL: a dotted code when the column holds ``digits`` digits, else the normalised name.
+
+    An empty column falls back to the name after ``KEL.``/``KEC.`` in the address text.
+    """
+    plain = f"regexp_replace({text}, '[^0-9]', '', 'g')"
+    dotted = (
+        f"substr({plain}, 1, 2) || '.' || substr({plain}, 3, 2) || '.' || substr({plain}, 5, 2)"
+        + (f" || '.' || substr({plain}, 7, 4)" if digits == 10 else "")
+    )
+    from_text = _region_name_sql(
+        f"nullif(regexp_extract(_ad_t, '{addr_pattern}', 1), '')", prefixes
+    )
+    return (
+        f"CASE WHEN {text} IS NULL THEN {from_text} "
+        f"WHEN regexp_matches({text}, '{_CODE_LIKE}') THEN "
+        f"CASE WHEN length({plain}) = {digits} THEN {dotted} ELSE {plain} END "
+        f"ELSE {_region_name_sql(text, prefixes)} END"
+    )
+
+
+def _int_or_null(expression: str) -> str:
+    return f"TRY_CAST(nullif({expression}, '') AS INTEGER)"
+
+
+def address_stages(
+    *, address: str, rt: str, rw: str, kelurahan: str, kecamatan: str
+) -> list[list[tuple[str, str]]]:
+    """SQL stages for RT, RW, the written kelurahan/kecamatan (``_kel_in``/``_kec_in``), address.
+
+    Arguments are the columns of present text. ``_kel_in``/``_kec_in`` are what
+    :func:`region_resolution_sql` resolves.
+
+    >>> stages = address_stages(address="a", rt="r", rw="w", kelurahan="l", kecamatan="c")
+    >>> [c for c, _ in stages[-1]]
+    ['rt', 'rw']
+    """
+    stage1 = [
+        ("_ad_t", fold_text_sql(address)),
+        ("_rt_t", f"lower({rt})"),
+        ("_rw_t", f"lower({rw})"),
+    ]
+    kel = _code_or_name_sql(kelurahan, _ADDR_KEL, "kel|kelurahan|desa|ds", 10)
+    kec = _code_or_name_sql(kecamatan, _ADDR_KEC, "kec|kecamatan", 6)
+    rt_col = (
+        f"CASE WHEN regexp_matches(_rt_t, '{_RT_RW_COMBINED}') "
+        f"THEN regexp_extract(_rt_t, '{_RT_RW_COMBINED}', 1) "
+        f"ELSE regexp_extract(_rt_t, '{_RT_ALONE}', 1) END"
+    )
+    rw_col = (
+        f"CASE WHEN regexp_matches(_rw_t, '{_RW_ALONE}') "
+        f"THEN regexp_extract(_rw_t, '{_RW_ALONE}', 1)"
+        f" WHEN regexp_matches(_rw_t, '{_RT_RW_COMBINED}') "
+        f"THEN regexp_extract(_rw_t, '{_RT_RW_COMBINED}', 2)"
+        f" WHEN _rw_t IS NULL THEN regexp_extract(_rt_t, '{_RT_RW_COMBINED}', 2) END"
+    )
+    rt_addr = (
+        f"coalesce(nullif(regexp_extract(_ad_t, '{_ADDR_RTRW_PAIR}', 1), ''), "
+        f"regexp_extract(_ad_t, '{_ADDR_RT}', 1))"
+    )
+    rw_addr = (
+        f"coalesce(nullif(regexp_extract(_ad_t, '{_ADDR_RTRW_PAIR}', 2), ''), "
+        f"nullif(regexp_extract(_ad_t, '{_ADDR_RW}', 1), ''), "
+        f"regexp_extract(_ad_t, '{_ADDR_RT_SLASH_RW}', 1))"
+    )
+    stage2 = [
+        ("_kel_in", kel),
+        ("_kec_in", kec),
+        ("_rt_col", _int_or_null(rt_col)),
+        ("_rw_col", _int_or_null(rw_col)),
+        ("_rt_addr", _int_or_null(rt_addr)),
+        ("_rw_addr", _int_or_null(rw_addr)),
+    ]
+    stage3 = [
+        ("_rt_col_ok", "CASE WHEN _rt_col BETWEEN 1 AND 999 THEN _rt_col END"),
+        ("_rw_col_ok", "CASE WHEN _rw_col BETWEEN 1 AND 999 THEN _rw_col END"),
+        ("_rt_addr_ok", "CASE WHEN _rt_addr BETWEEN 1 AND 999 THEN _rt_addr END"),
+        ("_rw_addr_ok", "CASE WHEN _rw_addr BETWEEN 1 AND 999 THEN _rw_addr END"),
+    ]
+    stage4 = [
+        ("rt", "coalesce(_rt_col_ok, _rt_addr_ok)"),
+        ("rw", "coalesce(_rw_col_ok, _rw_addr_ok)"),
+    ]
+    return [stage1, stage2, stage3, stage4]
+
+
+def address_text_sql(text: str) -> str:
+    """SQL: the address as words, ``jl``/``jln`` -> ``jalan``, ``gg`` -> ``gang``, RT/RW removed.
+
+    RT and RW have their own columns; without them two writings of one address compare equal.
+    """
+    words = _words_sql(text)
+    no_rtrw = f"regexp_replace({words}, '(^| )(rt|rw|rt rw)( [0-9]+)+', ' ', 'g')"
+    words = replace_words_sql(
+        f"trim(regexp_replace({no_rtrw}, ' +', ' ', 'g'))",
+        {
+            "jalan": ("jl", "jln"),
+            "gang": ("gg",),
+            "kelurahan": ("kel",),
+            "kecamatan": ("kec",),
+            "desa": ("ds",),
+            "no": ("nomor", "nmr"),
+        },
+    )
+    return f"nullif({words}, '')"
+
+
+def city_sql(text: str) -> str:
+    """SQL: the city as words, ``kodya``/``kotamadya`` -> ``kota``, ``kab`` -> ``kabupaten``.
+
+    ``Kota Semarang`` and ``Kab. Semarang`` are different places and stay different.
+    """
+    words = _words_sql(text)
+    kota = f"regexp_replace({words}, '^(kodya|kotamadya|kota madya|kotif) ', 'kota ')"
+    return f"nullif(regexp_replace({kota}, '^kab ', 'kabupaten '), '')"
+
+
+def address_flag_conditions() -> list[tuple[str, str]]:
+    """(flag, SQL condition) pairs for RT and RW (the region flags come from the resolution)."""
+    return [
+        ("rt_invalid", "(_rt_t IS NOT NULL AND _rt_col_ok IS NULL)"),
+        (
+            "rt_conflict",
+            "(_rt_col_ok IS NOT NULL AND _rt_addr_ok IS NOT NULL AND _rt_col_ok <> _rt_addr_ok)",
+        ),
+        (
+            "rw_invalid",
+            "((_rw_t IS NOT NULL OR regexp_matches(coalesce(_rt_t, ''), '[/-]')) "
+            "AND _rw_col_ok IS NULL)",
+        ),
+        (
+            "rw_conflict",
+            "(_rw_col_ok IS NOT NULL AND _rw_addr_ok IS NOT NULL AND _rw_col_ok <> _rw_addr_ok)",
+        ),
+    ]
+
+
+def region_resolution_sql(names: str, regions: str) -> str:
+    """SQL: one row per distinct (``_kel_in``, ``_kec_in``) of ``names``, resolved on ``regions``.
+
+    Both arguments are SQL relations (a quoted table name or a parenthesised query); ``regions``
+    has the region csv's columns. Output columns: ``_kel_in``, ``_kec_in``,
+    ``kelurahan_code``, ``kecamatan_code``, ``kelurahan_name``, ``kecamatan_name`` and a boolean per
+    region flag (``kelurahan_unknown``, ``kelurahan_ambiguous``, ``kelurahan_fuzzy``,
+    ``kelurahan_kecamatan_mismatch``, ``kecamatan_unknown``, ``kecamatan_fuzzy``).
+    """
+    t = FUZZY_THRESHOLD
+    n, r = names, regions
+    return f"""
+WITH d AS (SELECT DISTINCT _kel_in, _kec_in FROM {n}),
+reg AS (
+  SELECT kode_kecamatan AS kec_code, nama_kecamatan AS kec_official, kode_kelurahan AS kel_code,
+         nama_kelurahan AS kel_official,
+         {region_key_sql("nama_kecamatan")} AS kec_key,
+         {region_key_sql("nama_kelurahan")} AS kel_key
+  FROM {r}
+),
+kec AS (SELECT DISTINCT kec_code, kec_official, kec_key FROM reg),
+kec_in AS (
+  SELECT DISTINCT _kec_in, {region_key_sql("_kec_in")} AS k,
+         regexp_matches(_kec_in, '^[0-9]') AS is_code
+  FROM d WHERE _kec_in IS NOT NULL
+),
+kec_scored AS (
+  SELECT q._kec_in, c.kec_code,
+         CASE WHEN q.is_code THEN CASE WHEN q._kec_in = c.kec_code THEN 1.0 ELSE 0.0 END
+              WHEN q.k = c.kec_key THEN 1.0
+              WHEN q.k = '' THEN 0.0
+              ELSE jaro_winkler_similarity(q.k, c.kec_key) END AS score
+  FROM kec_in q CROSS JOIN kec c
+),
+kec_ranked AS (
+  SELECT _kec_in, kec_code, score,
+         row_number() OVER (PARTITION BY _kec_in ORDER BY score DESC, kec_code) AS rn,
+         lead(score) OVER (PARTITION BY _kec_in ORDER BY score DESC, kec_code) AS next_score
+  FROM kec_scored
+),
+kec_res AS (
+  SELECT _kec_in,
+         CASE WHEN score >= {t} AND (next_score IS NULL OR next_score < score) THEN kec_code END
+           AS kec_code,
+         score
+  FROM kec_ranked WHERE rn = 1
+),
+kel_in AS (
+  SELECT d._kel_in, d._kec_in, kr.kec_code AS kec_known, {region_key_sql("d._kel_in")} AS k,
+         regexp_matches(d._kel_in, '^[0-9]') AS is_code
+  FROM d LEFT JOIN kec_res kr ON kr._kec_in = d._kec_in
+  WHERE d._kel_in IS NOT NULL
+),
+kel_scored AS (
+  SELECT q._kel_in, q._kec_in, g.kel_code, g.kec_code,
+         CASE WHEN q.is_code THEN CASE WHEN q._kel_in = g.kel_code THEN 1.0 ELSE 0.0 END
+              WHEN q.k = g.kel_key THEN 1.0
+              WHEN q.k = '' THEN 0.0
+              ELSE jaro_winkler_similarity(q.k, g.kel_key) END AS score,
+         (q.kec_known IS NULL OR q.kec_known = g.kec_code) AS in_kec
+  FROM kel_in q CROSS JOIN reg g
+),
+kel_tiered AS (
+  SELECT *, CASE WHEN in_kec AND score = 1.0 THEN 3 WHEN in_kec AND score >= {t} THEN 2
+                 WHEN score = 1.0 THEN 1 ELSE 0 END AS tier
+  FROM kel_scored
+),
+kel_ranked AS (
+  SELECT _kel_in, _kec_in, kel_code, kec_code, score, tier,
+         row_number() OVER w AS rn,
+         lead(tier) OVER w AS next_tier,
+         lead(score) OVER w AS next_score
+  FROM kel_tiered
+  WINDOW w AS (PARTITION BY _kel_in, _kec_in ORDER BY tier DESC, score DESC, kel_code)
+),
+kel_res AS (
+  SELECT _kel_in, _kec_in, tier, score,
+         (tier > 0 AND next_tier = tier AND next_score = score) AS tied,
+         CASE WHEN tier > 0 AND NOT coalesce(next_tier = tier AND next_score = score, false)
+              THEN kel_code END AS kel_code
+  FROM kel_ranked WHERE rn = 1
+)
+SELECT d._kel_in, d._kec_in,
+       kl.kel_code AS kelurahan_code,
+       coalesce(gk.kec_code, kr.kec_code) AS kecamatan_code,
+       coalesce(lower(gk.kel_official),
+                CASE WHEN regexp_matches(d._kel_in, '^[0-9]') THEN NULL ELSE d._kel_in END)
+         AS kelurahan_name,
+       coalesce(lower(kc.kec_official),
+                CASE WHEN regexp_matches(d._kec_in, '^[0-9]') THEN NULL ELSE d._kec_in END)
+         AS kecamatan_name,
+       (d._kel_in IS NOT NULL AND kl.kel_code IS NULL AND NOT coalesce(kl.tied, false))
+         AS kelurahan_unknown,
+       coalesce(kl.tied, false) AS kelurahan_ambiguous,
+       coalesce(kl.kel_code IS NOT NULL AND kl.tier = 2 AND kl.score < 1.0, false)
+         AS kelurahan_fuzzy,
+       coalesce(kl.kel_code IS NOT NULL AND kl.tier = 1, false) AS kelurahan_kecamatan_mismatch,
+       (d._kec_in IS NOT NULL AND kr.kec_code IS NULL) AS kecamatan_unknown,
+       coalesce(kr.kec_code IS NOT NULL AND kr.score < 1.0, false) AS kecamatan_fuzzy
+FROM d
+LEFT JOIN kec_res kr ON kr._kec_in = d._kec_in
+LEFT JOIN kel_res kl
+  ON kl._kel_in = d._kel_in AND coalesce(kl._kec_in, '') = coalesce(d._kec_in, '')
+LEFT JOIN reg gk ON gk.kel_code = kl.kel_code
+LEFT JOIN kec kc ON kc.kec_code = coalesce(gk.kec_code, kr.kec_code)
+"""
+
+
+#: The region flags :func:`region_resolution_sql` computes, in flag order.
+REGION_FLAGS: Final[tuple[str, ...]] = (
+    "kecamatan_unknown",
+    "kecamatan_fuzzy",
+    "kelurahan_unknown",
+    "kelurahan_ambiguous",
+    "kelurahan_fuzzy",
+    "kelurahan_kecamatan_mismatch",
+)

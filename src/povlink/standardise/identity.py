@@ -1,0 +1,206 @@
+"""The rules shared by the two 16-digit identity numbers: NIK and KK number.
+
+Both are ``PP KK CC DDMMYY SSSS``: province, regency, kecamatan of registration, a date (the birth
+date for a NIK, with 40 added to the day for women; the issue date for a KK) and a serial from
+``0001``. This module holds the rule tables (:data:`PROVINCE_CODES`) and builds, for either number,
+the SQL that cleans it and names the first rule it breaks. :mod:`povlink.standardise.nik` runs the
+same checks in Python for :func:`~povlink.standardise.parse_nik`, from the same tables.
+
+Cleaning (the order matters):
+
+1. A value in scientific notation (``3.37401E+15``, also with an Indonesian decimal comma) is Excel
+   damage: the number is gone, only the shown digits may serve for blocking.
+2. A trailing ``.0`` after 15 or more digits is a float artefact (``3374015708450001.0``); above
+   2^53 the last digit of such a value cannot be trusted.
+3. A leading apostrophe (Excel's "text" marker), spaces, dots and dashes are removed.
+
+>>> len(PROVINCE_CODES)
+38
+>>> problem_of_digits("3374015708450001", female_offset=True)
+>>> problem_of_digits("0074015708450001", female_offset=True)
+'province_invalid'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+from povlink.standardise.missing import one_of_sql
+
+__all__ = [
+    "DATE_PROBLEM",
+    "FLOAT_EXACT_LIMIT",
+    "PROBLEMS",
+    "PROVINCE_CODES",
+    "century_for",
+    "identity_check_columns",
+    "identity_parse_columns",
+    "problem_of_digits",
+    "province_code_sql",
+]
+
+#: The 38 province codes (Kemendagri 2025): 11-19, 21, 31-36, 51-53, 61-65, 71-76, 81-82, 91-96.
+PROVINCE_CODES: Final[frozenset[str]] = frozenset(
+    [str(n) for n in range(11, 20)]
+    + ["21"]
+    + [str(n) for n in range(31, 37)]
+    + [str(n) for n in range(51, 54)]
+    + [str(n) for n in range(61, 66)]
+    + [str(n) for n in range(71, 77)]
+    + ["81", "82"]
+    + [str(n) for n in range(91, 97)]
+)
+
+#: The largest integer a float64 holds exactly (2^53); NIKs above it are corrupted by floats.
+FLOAT_EXACT_LIMIT: Final[str] = "9007199254740992"
+
+#: Problems in the order they are checked; each becomes the flag ``<field>_<problem>``.
+PROBLEMS: Final[tuple[str, ...]] = (
+    "excel_notation",
+    "not_digits",
+    "wrong_length",
+    "province_invalid",
+    "region_invalid",
+    "date_invalid",
+    "serial_zero",
+    "float_rounded",
+)
+
+DATE_PROBLEM: Final[str] = "date_invalid"
+
+_EXCEL_PATTERN: Final[str] = "^[0-9][.,]?[0-9]*e[+]?[0-9]{1,3}$"
+_FLOAT_PATTERN: Final[str] = "^[0-9]{15,}[.]0+$"
+_INVALID_REGENCIES: Final[tuple[str, ...]] = ("00", "70")
+
+
+def century_for(yy: int, month: int, day: int, today: dt.date) -> int:
+    """The year a two-digit ``yy`` stands for: 20yy unless that date is after ``today``.
+
+    >>> century_for(5, 1, 1, dt.date(2026, 1, 1)), century_for(85, 1, 1, dt.date(2026, 1, 1))
+    (2005, 1985)
+    """
+    try:
+        recent = dt.date(2000 + yy, month, day)
+    except ValueError:
+        return 1900 + yy
+    return 2000 + yy if recent <= today else 1900 + yy
+
+
+def province_code_sql(expression: str) -> str:
+    """SQL: ``expression`` is one of :data:`PROVINCE_CODES`."""
+    return one_of_sql(expression, sorted(PROVINCE_CODES))
+
+
+def _days_in_month_sql(month: str, leap: str) -> str:
+    return (
+        f"CASE WHEN {month} = 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END "
+        f"WHEN {month} = 4 OR {month} = 6 OR {month} = 9 OR {month} = 11 THEN 30 ELSE 31 END"
+    )
+
+
+def identity_parse_columns(prefix: str, text: str) -> list[tuple[str, str]]:
+    """SQL columns that clean an identity number: ``_<prefix>_excel``, ``_digits``, ``_mantissa``...
+
+    ``text`` is the column of present (non-missing, trimmed) text.
+
+    >>> [name for name, _ in identity_parse_columns("nik", "nik_txt")]
+    ['_nik_excel', '_nik_floaty', '_nik_mantissa', '_nik_digits']
+    """
+    lowered = f"lower({text})"
+    excel = f"({text} IS NOT NULL AND regexp_matches({lowered}, '{_EXCEL_PATTERN}'))"
+    floaty = f"coalesce(regexp_matches({text}, '{_FLOAT_PATTERN}'), false)"
+    mantissa = (
+        f"CASE WHEN {excel} AND regexp_extract({lowered}, 'e[+]?([0-9]{{1,3}})$', 1) = '15' "
+        f"THEN regexp_replace(regexp_extract({lowered}, '^([0-9][.,]?[0-9]*)e', 1), "
+        "'[.,]', '', 'g') END"
+    )
+    unfloated = f"CASE WHEN {floaty} THEN split_part({text}, '.', 1) ELSE {text} END"
+    digits = (
+        f"CASE WHEN {text} IS NULL OR {excel} THEN NULL ELSE "
+        f"regexp_replace(regexp_replace({unfloated}, '^''+', ''), '[ .-]', '', 'g') END"
+    )
+    return [
+        (f"_{prefix}_excel", f"coalesce({excel}, false)"),
+        (f"_{prefix}_floaty", floaty),
+        (f"_{prefix}_mantissa", mantissa),
+        (f"_{prefix}_digits", digits),
+    ]
+
+
+def identity_check_columns(prefix: str, *, female_offset: bool) -> list[tuple[str, str]]:
+    """SQL columns naming the first rule the cleaned number breaks (``_<prefix>_problem``).
+
+    Also the date parts ``_<prefix>_day``, ``_<prefix>_month``, ``_<prefix>_yy`` (the day with
+    the women's +40 removed when ``female_offset``). Reads the columns of
+    :func:`identity_parse_columns`.
+
+    >>> [name for name, _ in identity_check_columns("kk", female_offset=False)]
+    ['_kk_problem', '_kk_day', '_kk_month', '_kk_yy', '_kk_female']
+    """
+    d = f"_{prefix}_digits"
+    dd = f"TRY_CAST(substr({d}, 7, 2) AS INTEGER)"
+    mm = f"TRY_CAST(substr({d}, 9, 2) AS INTEGER)"
+    yy = f"TRY_CAST(substr({d}, 11, 2) AS INTEGER)"
+    day = f"CASE WHEN {dd} > 40 THEN {dd} - 40 ELSE {dd} END" if female_offset else dd
+    day_ok = (
+        f"({dd} BETWEEN 1 AND 31 OR {dd} BETWEEN 41 AND 71)"
+        if female_offset
+        else (f"{dd} BETWEEN 1 AND 31")
+    )
+    # A two-digit year is leap when divisible by 4 (00 stands for 2000, a leap year).
+    date_ok = (
+        f"({day_ok} AND {mm} BETWEEN 1 AND 12 AND "
+        f"({day}) <= {_days_in_month_sql(mm, f'{yy} % 4 = 0')})"
+    )
+    problem = (
+        f"CASE WHEN {d} IS NULL THEN CASE WHEN _{prefix}_excel THEN 'excel_notation' END "
+        f"WHEN NOT regexp_matches({d}, '^[0-9]+$') THEN 'not_digits' "
+        f"WHEN length({d}) <> 16 THEN 'wrong_length' "
+        f"WHEN NOT {province_code_sql(f'substr({d}, 1, 2)')} "
+        "THEN 'province_invalid' "
+        f"WHEN {one_of_sql(f'substr({d}, 3, 2)', _INVALID_REGENCIES)} "
+        f"OR substr({d}, 5, 2) = '00' THEN 'region_invalid' "
+        f"WHEN NOT {date_ok} THEN '{DATE_PROBLEM}' "
+        f"WHEN substr({d}, 13, 4) = '0000' THEN 'serial_zero' "
+        f"WHEN _{prefix}_floaty AND {d} > '{FLOAT_EXACT_LIMIT}' THEN 'float_rounded' END"
+    )
+    female = f"({dd} > 40)" if female_offset else "false"
+    return [
+        (f"_{prefix}_problem", problem),
+        (f"_{prefix}_day", day),
+        (f"_{prefix}_month", mm),
+        (f"_{prefix}_yy", yy),
+        (f"_{prefix}_female", female),
+    ]
+
+
+def problem_of_digits(digits: str, *, female_offset: bool) -> str | None:
+    """The first rule a cleaned identity number breaks, in Python (the SQL rule's twin).
+
+    >>> problem_of_digits("3374015708450000", female_offset=True)
+    'serial_zero'
+    >>> problem_of_digits("3374013102850001", female_offset=False)
+    'date_invalid'
+    """
+    if not re.fullmatch(r"[0-9]+", digits):
+        return "not_digits"
+    if len(digits) != 16:
+        return "wrong_length"
+    if digits[:2] not in PROVINCE_CODES:
+        return "province_invalid"
+    if digits[2:4] in _INVALID_REGENCIES or digits[4:6] == "00":
+        return "region_invalid"
+    dd, mm, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    day = dd - 40 if female_offset and dd > 40 else dd
+    day_ok = 1 <= dd <= 31 or (female_offset and 41 <= dd <= 71)
+    try:
+        dt.date(2000 + yy, mm, day)
+    except ValueError:
+        return DATE_PROBLEM
+    if not day_ok:
+        return DATE_PROBLEM
+    if digits[12:] == "0000":
+        return "serial_zero"
+    return None

@@ -1,0 +1,140 @@
+"""Missing values and the text clean-up every other rule starts from.
+
+Agencies write "no value" in many ways: an empty cell, ``-``, ``0``, ``NULL``, ``belum ada`` (not
+yet), ``tidak ada`` (none). :func:`present_text_sql` turns all of them into SQL ``NULL`` so that
+later rules (and the quality flags) only ever see real values.
+
+The helpers return SQL expressions (strings) over a column expression; they are portable SQL (see
+``docs/architecture.md``, "Portable SQL"): lower-casing instead of the ``i`` flag, ``g`` or an
+anchor on every ``regexp_replace``.
+
+>>> present_text_sql("x").startswith("CASE WHEN")
+True
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "ACCENTED",
+    "MISSING_VALUES",
+    "fold_text_sql",
+    "one_of_sql",
+    "present_text_sql",
+    "replace_words_sql",
+    "sql_string_list",
+]
+
+#: Written forms of "no value" (compared after lower-casing and trimming).
+MISSING_VALUES: Final[tuple[str, ...]] = (
+    "",
+    "null",
+    "none",
+    "nan",
+    "nat",
+    "na",
+    "n/a",
+    "n.a.",
+    "#n/a",
+    "belum ada",
+    "blm ada",
+    "tidak ada",
+    "tdk ada",
+    "tak ada",
+    "kosong",
+    "tidak tahu",
+    "tdk tahu",
+    "tidak diketahui",
+    "belum",
+    "tidak",
+    "tdk",
+    "blm",
+    "xxx",
+    "x",
+)
+
+#: Every string of only these characters is missing too: ``-``, ``--``, ``0``, ``000``, ``.``.
+_FILLER_PATTERN: Final[str] = "^[-_.?0 /]*$"
+
+#: Accented letters and the ASCII letters they fold to (a portable ``strip_accents``).
+ACCENTED: Final[tuple[str, str]] = (
+    "àáâãäåāèéêëēìíîïīòóôõöøōùúûüūýÿñçšžđ",
+    "aaaaaaaeeeeeiiiiioooooooouuuuuyyncszd",
+)
+
+
+def sql_string_list(values: tuple[str, ...] | list[str]) -> str:
+    """A parenthesised SQL list of string literals, for ``IN``.
+
+    >>> sql_string_list(("a", "it's"))
+    "('a', 'it''s')"
+    """
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _regex_literal(value: str) -> str:
+    """``value`` with every regex metacharacter escaped (RE2 and Java alike)."""
+    return "".join("\\" + c if c in ".^$*+?()[]{}|\\#-/" else c for c in value)
+
+
+def one_of_sql(expression: str, values: tuple[str, ...] | list[str]) -> str:
+    """SQL: ``expression`` equals one of ``values`` (NULL when it is NULL).
+
+    Written as one anchored regular expression rather than ``IN (...)``: DuckDB plans a long
+    ``IN`` list slowly, and the single-record path plans the whole standardisation per call.
+
+    >>> one_of_sql("x", ("a", "n/a"))
+    "regexp_matches(x, '^(?:a|n\\\\/a)$')"
+    """
+    alternatives = "|".join(_regex_literal(v) for v in values).replace("'", "''")
+    return f"regexp_matches({expression}, '^(?:{alternatives})$')"
+
+
+def replace_words_sql(expression: str, words: dict[str, tuple[str, ...]]) -> str:
+    """SQL: in single-spaced ``expression``, each word of ``words[target]`` becomes ``target``.
+
+    Words are matched whole: the text is padded and its spaces doubled, so that every word has a
+    space of its own on either side, then one ``'g'`` replacement per target (no back-references,
+    which engines write differently), then spaces collapse again.
+
+    >>> replace_words_sql("x", {"jalan": ("jl", "jln")}).count("regexp_replace")
+    2
+    """
+    padded = f"(' ' || replace({expression}, ' ', '  ') || ' ')"
+    for target, variants in words.items():
+        alternatives = "|".join(_regex_literal(v) for v in variants)
+        padded = f"regexp_replace({padded}, ' (?:{alternatives}) ', ' {target} ', 'g')"
+    return f"trim(regexp_replace({padded}, ' +', ' ', 'g'))"
+
+
+def present_text_sql(column: str) -> str:
+    """SQL: the trimmed text of ``column``, or NULL when it is a missing-value form.
+
+    Line breaks and tabs count as spaces; the value is otherwise left as written.
+
+    >>> "belum ada" in present_text_sql("nik_raw")
+    True
+    """
+    spaced = f"trim(regexp_replace({column}, '[\\t\\r\\n]+', ' ', 'g'))"
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL "
+        f"WHEN {one_of_sql(f'lower({spaced})', MISSING_VALUES)} THEN NULL "
+        f"WHEN regexp_matches({spaced}, '{_FILLER_PATTERN}') THEN NULL "
+        f"ELSE {spaced} END"
+    )
+
+
+def fold_text_sql(expression: str) -> str:
+    """SQL: lower-case ASCII form of ``expression`` (accents folded, apostrophes dropped).
+
+    Apostrophes join their neighbours (``Ma'ruf`` -> ``maruf``); every other character is kept.
+
+    >>> fold_text_sql("x")[:9]
+    'translate'
+    """
+    accented, plain = ACCENTED
+    return (
+        f"translate(translate(lower({expression}), '{accented}', '{plain}'), "
+        "'''`\u2019\u2018\u00b4', '')"
+    )
