@@ -108,7 +108,7 @@ def select_dtks(city: City, rng: np.random.Generator) -> IntArray:
         city,
         np.arange(n_households),
         rng,
-        [0.9, 0.85, 0.3, 0.12, 0.04, 0.04, 0.01, 0.01, 0.01, 0.01],
+        [0.7, 0.65, 0.15, 0.06, 0.03, 0.02, 0.01, 0.01, 0.005, 0.005],
     )
     head_only = rng.random(n_households) < 0.03
     hh = city.household[0]
@@ -118,10 +118,18 @@ def select_dtks(city: City, rng: np.random.Generator) -> IntArray:
 
 
 def select_kis(city: City, rng: np.random.Generator) -> IntArray:
-    """Persons at the newer snapshot, each by their household's decile."""
-    return _persons_by_decile(
-        city, 1, city.resident(1), rng, [0.75, 0.7, 0.4, 0.2, 0.08, 0.03, 0.02, 0.01, 0.01, 0.01]
+    """Families enrolled by decile at the newer snapshot; 85% of their members hold a card."""
+    residents = city.resident(1)
+    households = city.household[1][residents]
+    enrolled = _by_decile(
+        city,
+        np.arange(len(city.decile)),
+        rng,
+        [0.5, 0.45, 0.25, 0.12, 0.05, 0.02, 0.01, 0.01, 0.005, 0.005],
     )
+    carded = rng.random(len(residents)) < 0.85
+    result: IntArray = residents[enrolled[households] & carded]
+    return result
 
 
 def select_kip(city: City, rng: np.random.Generator) -> IntArray:

@@ -128,8 +128,8 @@ def _metadata(
             "program": b.spec.program,
             "snapshot": b.spec.snapshot.isoformat(),
             "records": len(b.person),
-            "persons": len(np.unique(b.person)),
-            "households": len(np.unique(b.household)),
+            "persons": b.persons,
+            "households": b.households,
             "damage": {
                 kind: {
                     "rate": getattr(damage.for_list(b.spec.name), kind),
@@ -202,7 +202,7 @@ def generate_city(
                 name=b.spec.name,
                 path=path,
                 records=len(b.person),
-                persons=len(np.unique(b.person)),
+                persons=b.persons,
                 agency=b.spec.agency,
                 program=b.spec.program,
             )

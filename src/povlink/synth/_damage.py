@@ -409,14 +409,20 @@ class Damaged:
     log: dict[str, np.ndarray]
 
 
-def duplicate_records(records: Records, rate: float, rng: np.random.Generator) -> Records:
-    """Append a second copy of a share ``rate`` of the records (they will be damaged apart)."""
-    chosen = np.flatnonzero(rng.random(len(records)) < rate)
-    index = np.concatenate([np.arange(len(records)), chosen])
-    out = records.take(index)
-    out.copy[len(records) :] = 1
-    out.duplicated[chosen] = True
-    return out
+def duplicate_index(
+    n: int, rate: float, rng: np.random.Generator
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """Duplicate a share ``rate`` of ``n`` records (each copy is later damaged on its own).
+
+    Returns the index of every record into the originals, whether it is a copy (0/1), and
+    whether it is an original that has a copy.
+    """
+    chosen = np.flatnonzero(rng.random(n) < rate)
+    index = np.concatenate([np.arange(n), chosen]).astype(np.int64)
+    copy = np.concatenate([np.zeros(n), np.ones(len(chosen))]).astype(np.int64)
+    duplicated = np.zeros(len(index), dtype=bool)
+    duplicated[chosen] = True
+    return index, copy, duplicated
 
 
 def _exclusive(rng: np.random.Generator, n: int, rates: list[float]) -> IntArray:
@@ -425,6 +431,19 @@ def _exclusive(rng: np.random.Generator, n: int, rates: list[float]) -> IntArray
     edges = np.cumsum(rates)
     kind = np.searchsorted(edges, u, side="right")
     result: IntArray = np.where(kind < len(rates), kind, -1).astype(np.int64)
+    return result
+
+
+def _subset(values: Text, mask: BoolArray) -> Text:
+    """The values where ``mask`` holds."""
+    return values.filter(pa.array(np.asarray(mask, dtype=bool)))
+
+
+def _matches(values: Text, pattern: str) -> BoolArray:
+    """Whether each value matches the regular expression ``pattern``."""
+    result: BoolArray = np.asarray(
+        pc.match_substring_regex(values, pattern).to_numpy(zero_copy_only=False), dtype=bool
+    )
     return result
 
 
@@ -533,7 +552,7 @@ def damage_records(
     ``has_stale`` tells whether the list is from the newer snapshot (stale KK and address apply);
     ``mixed_case`` whether names are written in mixed case (else all-caps damage cannot show).
     """
-    r = records.take(np.arange(len(records)))
+    r = dataclasses.replace(records)  # fields are replaced below, never modified in place
     n = len(r)
     log: dict[str, np.ndarray] = {}
     everyone = np.ones(n, bool)
@@ -569,11 +588,10 @@ def damage_records(
 
     # Names, in the order a clerk's habits and a copying error would apply.
     year, _, _ = civil_from_days(r.birth)
-    old = year < 1972
-    spelled = old_spelling(r.full_name)
-    can_spell = old & pc.not_equal(spelled, r.full_name).to_numpy(zero_copy_only=False)
+    can_spell = year < 1972
+    can_spell[can_spell] = _matches(_subset(r.full_name, can_spell), "(?i)([jycu]|kh)")
     sel = can_spell & (rng.random(n) < rates.name_old_spelling)
-    r.full_name = where(sel, spelled, r.full_name)
+    r.full_name = put(r.full_name, sel, old_spelling(_subset(r.full_name, sel)))
     log["name_old_spelling"] = _log(can_spell, sel)
 
     can_abbreviate = pc.match_substring_regex(r.full_name, _ABBREVIATABLE).to_numpy(
@@ -583,14 +601,15 @@ def damage_records(
     r.full_name = put(r.full_name, sel, _abbreviate(rng, r.full_name.filter(pa.array(sel))))
     log["name_abbreviation"] = _log(can_abbreviate, sel)
 
-    multi = pc.match_substring(r.full_name, " ").to_numpy(zero_copy_only=False)
+    multi = _matches(r.full_name, " ")
     kind = _exclusive(rng, n, [rates.name_token_dropped, rates.name_tokens_swapped])
     sel = (kind == 0) & multi
-    r.full_name = where(sel, pc.replace_substring_regex(r.full_name, r" \S+$", ""), r.full_name)
+    dropped = pc.replace_substring_regex(_subset(r.full_name, sel), r" \S+$", "")
+    r.full_name = put(r.full_name, sel, dropped)
     log["name_token_dropped"] = _log(multi, sel)
     sel2 = (kind == 1) & multi
-    swapped = pc.replace_substring_regex(r.full_name, r"^(\S+) (\S+)", r"\2 \1")
-    r.full_name = where(sel2, swapped, r.full_name)
+    swapped = pc.replace_substring_regex(_subset(r.full_name, sel2), r"^(\S+) (\S+)", r"\2 \1")
+    r.full_name = put(r.full_name, sel2, swapped)
     log["name_tokens_swapped"] = _log(multi, sel2)
 
     sel = rng.random(n) < rates.name_typo
@@ -606,7 +625,7 @@ def damage_records(
 
     caps_eligible = everyone & mixed_case
     sel = caps_eligible & (rng.random(n) < rates.name_caps)
-    r.full_name = where(sel, pc.utf8_upper(r.full_name), r.full_name)
+    r.full_name = put(r.full_name, sel, pc.utf8_upper(_subset(r.full_name, sel)))
     log["name_caps"] = _log(caps_eligible, sel)
 
     sel = rng.random(n) < rates.mother_name_typo
@@ -657,5 +676,5 @@ __all__ = [
     "Records",
     "damage_kinds",
     "damage_records",
-    "duplicate_records",
+    "duplicate_index",
 ]

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from povlink.synth._damage import Damaged, ListDamage, Records, damage_records, duplicate_records
+from povlink.synth._damage import Damaged, ListDamage, Records, damage_records, duplicate_index
 from povlink.synth._population import RELATIONSHIPS, T0, T1, Population, age_at
 from povlink.synth._regions import Regions
 from povlink.synth._streams import stream
@@ -75,6 +75,7 @@ class City:
     decile: IntArray
     owns_house: BoolArray
     fisher: BoolArray
+    _ages: dict[int, IntArray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, pop: Population) -> City:
@@ -123,8 +124,10 @@ class City:
         return np.flatnonzero(self.household[epoch] >= 0)
 
     def age(self, epoch: int) -> IntArray:
-        """Everyone's completed age at snapshot ``epoch``."""
-        return age_at(self.birth, (T0, T1)[epoch])
+        """Everyone's completed age at snapshot ``epoch`` (computed once)."""
+        if epoch not in self._ages:
+            self._ages[epoch] = age_at(self.birth, (T0, T1)[epoch])
+        return self._ages[epoch]
 
     def records(self, persons: IntArray, epoch: int) -> Records:
         """The true records of ``persons`` as an agency would see them at ``epoch``."""
@@ -317,6 +320,25 @@ class BuiltList:
     household: IntArray
     log: pd.DataFrame
 
+    @property
+    def persons(self) -> int:
+        """Number of distinct true persons on the list."""
+        return _distinct(self.person)
+
+    @property
+    def households(self) -> int:
+        """Number of distinct true households on the list."""
+        return _distinct(self.household)
+
+
+def _distinct(values: IntArray) -> int:
+    """How many distinct non-negative integers ``values`` holds."""
+    if len(values) == 0:
+        return 0
+    seen = np.zeros(int(values.max()) + 1, dtype=bool)
+    seen[values] = True
+    return int(seen.sum())
+
 
 def _by_decile(
     city: City, households: IntArray, rng: np.random.Generator, p: list[float]
@@ -330,16 +352,20 @@ def _by_decile(
 def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> BuiltList:
     """Select, duplicate, damage and lay out one list."""
     rng = stream(seed, f"list:{spec.name}")
-    persons = spec.select(city, rng)
-    records = city.records(persons, spec.epoch)
-    records = duplicate_records(records, rates.duplicate, rng)
+    selected = spec.select(city, rng)
+    index, copy, duplicated = duplicate_index(len(selected), rates.duplicate, rng)
+    persons = selected[index]
     if spec.sorted_by_household:
         # Registers keep a household's members together; a duplicate was entered later.
-        kel = records.kelurahan
-        order = np.lexsort((records.relationship, records.household, kel, records.copy))
+        hh = city.household[spec.epoch][persons]
+        rel = city.relationship[spec.epoch][persons]
+        kel = city.kelurahan[spec.epoch][hh]
+        order = np.lexsort((rel, hh, kel, copy))
     else:
-        order = rng.permutation(len(records))
-    records = records.take(order)
+        order = rng.permutation(len(persons))
+    records = city.records(persons[order], spec.epoch)
+    records.copy = copy[order]
+    records.duplicated = duplicated[order]
     damaged = damage_records(
         records,
         rates,

@@ -245,7 +245,7 @@ def _build_members(rng: np.random.Generator, n: int) -> tuple[_Members, IntArray
     mother_age = np.where(head_male & has_spouse, spouse_age, head_age)
 
     with_kids = np.isin(htype, [_COUPLE_KIDS, _SINGLE_MOTHER, _SINGLE_FATHER, _WITH_ELDERS])
-    n_children = np.where(with_kids, 1 + np.minimum(rng.poisson(0.75, n), 5), 0)
+    n_children = np.where(with_kids, 1 + np.minimum(rng.poisson(0.65, n), 5), 0)
     n_elders = np.where(htype == _WITH_ELDERS, 1 + (rng.random(n) < 0.3), 0)
     three = htype == _THREE_GEN
     has_in_law = three & (rng.random(n) < 0.75)

@@ -87,15 +87,32 @@ def assemble(kind: IntArray, pieces: Sequence[Text]) -> Text:
 
 def put(values: Text, mask: BoolArray, replacement: Text) -> Text:
     """``values`` with the positions in ``mask`` replaced, in order, by ``replacement``."""
-    kind = (~mask).astype(np.int64)
-    return assemble(kind, [replacement, values.filter(pa.array(~mask))])
+    return pc.replace_with_mask(values, pa.array(np.asarray(mask, dtype=bool)), replacement)
 
 
 # --- dates ---------------------------------------------------------------------------------------
 
 
 def civil_from_days(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Year, month, day of day numbers since 1970-01-01 (proleptic Gregorian, vectorised)."""
+    """Year, month, day of day numbers since 1970-01-01 (proleptic Gregorian, vectorised).
+
+    Birth dates span a century or so: the parts are computed once per distinct day of that span
+    and then looked up, which is much faster than dividing millions of int64 values.
+    """
+    d = np.asarray(days, dtype=np.int64)
+    if len(d) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    lo, hi = int(d.min()), int(d.max())
+    if hi - lo > len(d):
+        return _civil_arithmetic(d)
+    year, month, day = _civil_arithmetic(np.arange(lo, hi + 1, dtype=np.int64))
+    offset = d - lo
+    return year[offset], month[offset], day[offset]
+
+
+def _civil_arithmetic(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Howard Hinnant's civil_from_days, element-wise."""
     z = np.asarray(days, dtype=np.int64) + 719_468
     era = np.floor_divide(z, 146_097)
     doe = z - era * 146_097
