@@ -84,7 +84,7 @@ def test_every_chart_renders(browser: Chromium) -> None:
         "  return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height,"
         "          s.querySelectorAll('rect').length]; })"
     )
-    assert len(boxes) == 5
+    assert len(boxes) == 6
     for x, y, width, height, marks in boxes:
         assert width > 100
         assert height > 40

@@ -52,7 +52,7 @@ def bar_chart(
         marks.append(
             f"<g><title>{escape(label)}: {_n(value)}</title>"
             f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" '
-            f'font-size="13">{escape(_truncate(label, 34))}</text>'
+            f'font-size="13">{escape(_truncate(label, (label_width - 12) // 8))}</text>'
             f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}" '
             f'rx="2"/><text x="{label_width + w + 6:.1f}" y="{y + bar * 0.7:.1f}" '
             f'font-size="13">{_n(value)}</text></g>'
@@ -93,7 +93,7 @@ def stacked_bar_chart(
         y = legend + top + i * (bar + gap)
         marks.append(
             f'<text x="{label_width - 8}" y="{y + bar * 0.72:.1f}" text-anchor="end" '
-            f'font-size="13">{escape(_truncate(label, 24))}</text>'
+            f'font-size="13">{escape(_truncate(label, (label_width - 12) // 7))}</text>'
         )
         left = float(label_width)
         for value, (name, colour) in zip(values, series, strict=True):
@@ -129,9 +129,10 @@ def heatmap(
     """A square matrix of counts; a cell's shade is its count as a share of its row's diagonal."""
     cell = 64 if len(labels) <= 10 else 44
     left = 14 + 7 * max((len(_truncate(lb, 26)) for lb in labels), default=4)
-    top = left
+    # Column labels run up and to the right at 45°: room above and beyond the last column.
+    top = int(left * 0.75)
     size = len(labels) * cell
-    width, height = left + size + 10, top + size + 10
+    width, height = left + size + top, top + size + 10
     marks = []
     for j, label in enumerate(labels):
         cx = left + j * cell + cell / 2

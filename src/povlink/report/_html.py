@@ -255,7 +255,8 @@ def _programs(report: IntegrationReport) -> str:
         title="Households by combination of programs",
         caption=caption + ".",
         colour=_charts.ORANGE,
-        label_width=300,
+        width=960,
+        label_width=420,
     )
     combo_rows = [{**c, "programs": str(c["programs"]) or "No program"} for c in combos]
     combo_table = render_table(
@@ -399,11 +400,29 @@ def _regions(report: IntegrationReport) -> str:
         if has_ref
         else "Distinct households by kecamatan, split by whether a city program reaches them.",
     )
+    kel_rows = _region_rows(report.kelurahan, "kelurahan")
+    largest = sorted(kel_rows, key=lambda r: (-int(r["households"]), str(r["kelurahan_code"])))
+    largest = [r for r in largest if int(r["households"]) > 0][:20]
+    kel_chart = _charts.stacked_bar_chart(
+        [
+            (
+                "Region unknown"
+                if _missing(r["kelurahan_code"])
+                else f"{r['kelurahan_name']} ({r['kecamatan_name']})",
+                split(r),
+            )
+            for r in largest
+        ],
+        series,
+        title="The kelurahan with the most households",
+        caption=f"The {len(largest)} kelurahan with the most distinct households, split as above.",
+        label_width=300,
+    )
     total = {**_rows(report.summary)[0], "kecamatan_name": "City"}
     kel_columns = _region_columns(report, "kelurahan")
     kel = render_table(
         kel_columns,
-        _region_rows(report.kelurahan, "kelurahan"),
+        kel_rows,
         total=total,
         table_id="kelurahan-table",
     )
@@ -414,6 +433,7 @@ def _regions(report: IntegrationReport) -> str:
         + render_table(
             _region_columns(report, "kecamatan"), kec, total=total, table_id="kecamatan-table"
         )
+        + f"<h3>Kelurahan</h3>{kel_chart}"
         + f"<details><summary>By kelurahan ({fmt_int(len(report.kelurahan))} rows)</summary>"
         '<input class="filter" type="search" data-table="kelurahan-table" '
         f'placeholder="Filter by kelurahan or kecamatan" aria-label="Filter">{kel}</details>'

@@ -146,7 +146,7 @@ def test_html_shows_every_part_of_the_report(page: str) -> None:
     """Lists, overlap chart and table, programs, DTKS, regions and quality are all present."""
     for anchor in ("lists", "overlap", "programs", "dtks", "regions", "quality", "definitions"):
         assert f'id="{anchor}"' in page
-    assert page.count("<svg") == 5  # headline, lists, overlap, programs, kecamatan
+    assert page.count("<svg") == 6  # headline, lists, overlap, programs, kecamatan, kelurahan
     assert "BPNT + KIS + PKH" in page
     assert "Semarang Tengah" in page
     assert "Miroto" in page
