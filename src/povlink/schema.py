@@ -63,7 +63,9 @@ class StandardisedRecord(BaseModel):
     nik_birth_date: dt.date | None = Field(None, description="Birth date encoded in the NIK")
     nik_sex: str | None = Field(None, description="Sex encoded in the NIK (M/F, women's day+40)")
     nik_region: str | None = Field(
-        None, description="First six NIK digits: province, regency, kecamatan of registration"
+        None,
+        description="First six NIK digits: province, regency, kecamatan of registration (also "
+        "from Excel-damaged NIKs)",
     )
     kk_number: str | None = Field(None, description="Valid 16-digit family card number [nomor KK]")
     full_name: str | None = Field(None, description="Name without titles, patronym; old spellings")
@@ -88,8 +90,12 @@ class StandardisedRecord(BaseModel):
     rw: int | None = Field(None, description="Community unit number [RW]")
     kelurahan_code: str | None = Field(None, description="Kemendagri code, e.g. 33.74.01.1010")
     kecamatan_code: str | None = Field(None, description="Kemendagri code, e.g. 33.74.01")
-    kelurahan_name: str | None = Field(None, description="Normalised kelurahan name as written")
-    kecamatan_name: str | None = Field(None, description="Normalised kecamatan name as written")
+    kelurahan_name: str | None = Field(
+        None, description="Official kelurahan name (lower case) when resolved, else as written"
+    )
+    kecamatan_name: str | None = Field(
+        None, description="Official kecamatan name (lower case) when resolved, else as written"
+    )
     city: str | None = Field(None, description="Normalised city name [kota]")
     household_key: str | None = Field(None, description="Agency household key, trimmed")
     phone: str | None = Field(None, description="Phone digits in 08... form")

@@ -49,8 +49,11 @@ PREFIX_TITLES: Final[tuple[str, ...]] = (
     "almarhum", "almarhumah", "ust", "ustad", "ustadz", "ustadzah", "ustazah",
 )  # fmt: skip
 
-#: Short noble titles that count only with their dot (``R.`` Raden; a bare ``R`` may be an initial).
-_DOTTED_PREFIX_TITLES: Final[tuple[str, ...]] = ("r", "ra", "rm", "rr", "rp")
+#: Short noble titles that count only with their dot (``R.`` Raden, ``R.A.`` Raden Ajeng, ``R.M.``
+#: Raden Mas; a bare ``R`` may be an initial), as patterns over the dot-spaced text.
+_DOTTED_PREFIX_TITLES: Final[tuple[str, ...]] = (
+    "r[.] ?a[.] ?y", "r[.] ?a", "r[.] ?m", "r[.] ?r", "r[.] ?p", "ray", "ra", "rm", "rr", "rp", "r",
+)  # fmt: skip
 
 #: Degree abbreviations after a name, written with dots (``S.Pd``, ``M.Si``, ``A.Md``, ``S.Pd.I``).
 _DOTTED_DEGREE: Final[str] = (
