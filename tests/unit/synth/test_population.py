@@ -23,7 +23,8 @@ def test_niks_are_unique_16_digit_semarang_numbers(population: Population) -> No
     nik = population.persons["nik"].astype(str)
     parts = _digits(nik)
     assert parts.notna().all().all()
-    assert (parts["pp"] == "33").all() and (parts["kk"] == "74").all()
+    assert (parts["pp"] == "33").all()
+    assert (parts["kk"] == "74").all()
     assert parts["cc"].astype(int).between(1, 16).all()
     assert parts["ss"].astype(int).ge(1).all()
     assert nik.is_unique
@@ -36,7 +37,8 @@ def test_nik_encodes_birth_date_with_womens_day_plus_40(population: Population) 
     birth = pd.to_datetime(p["birth_date"])
     female = (p["sex"] == "F").to_numpy()
     day = parts["dd"].astype(int).to_numpy()
-    assert (day[female] > 40).all() and (day[~female] <= 31).all()
+    assert (day[female] > 40).all()
+    assert (day[~female] <= 31).all()
     np.testing.assert_array_equal(np.where(female, day - 40, day), birth.dt.day.to_numpy())
     np.testing.assert_array_equal(parts["mm"].astype(int), birth.dt.month)
     np.testing.assert_array_equal(parts["yy"].astype(int), birth.dt.year % 100)
@@ -74,7 +76,8 @@ def test_kk_changes_exactly_when_a_household_moved_or_split_off(population: Popu
     assert ((old["kk_t0"] != old["kk_t1"]) == old["moved"]).all()
     split = h[h["split_from"] >= 0]
     assert len(split) > 0
-    assert (split["kk_t0"] == "").all() and (split["kk_t1"] != "").all()
+    assert (split["kk_t0"] == "").all()
+    assert (split["kk_t1"] != "").all()
 
 
 def test_every_household_has_one_head_at_each_snapshot(population: Population) -> None:
@@ -119,7 +122,8 @@ def test_mothers_were_between_15_and_50_at_birth(population: Population) -> None
         pd.to_datetime(children["birth_date"]).to_numpy()
         - pd.to_datetime(wives.loc[children["household_t0"]]).to_numpy()
     ) / np.timedelta64(365, "D")
-    assert gap.min() >= 15 and gap.max() <= 50
+    assert gap.min() >= 15
+    assert gap.max() <= 50
 
 
 def test_size_and_welfare_deciles(population: Population) -> None:
@@ -128,7 +132,8 @@ def test_size_and_welfare_deciles(population: Population) -> None:
     per_household = (p["household_t0"] >= 0).sum() / h["exists_t0"].sum()
     assert 3.1 <= per_household <= 3.8
     counts = h.loc[h["exists_t0"], "decile"].value_counts()
-    assert counts.between(290, 310).all() and len(counts) == 10
+    assert counts.between(290, 310).all()
+    assert len(counts) == 10
     assert (h["decile"] <= POOR_DECILES).mean() == pytest.approx(POOR_DECILES / 10, abs=0.02)
 
 
@@ -142,9 +147,11 @@ def test_life_events_between_snapshots(population: Population) -> None:
     born = p[(p["household_t0"] < 0) & (pd.to_datetime(p["birth_date"]) > pd.Timestamp(T0))]
     assert len(born) > 0
     died = p[(p["household_t0"] >= 0) & (p["household_t1"] < 0)]
-    assert len(died) > 0 and (died["relationship_t0"] == "parent").all()
+    assert len(died) > 0
+    assert (died["relationship_t0"] == "parent").all()
     moved = h[h["moved"]]
-    assert len(moved) > 0 and (moved["kelurahan_t0"] != moved["kelurahan_t1"]).all()
+    assert len(moved) > 0
+    assert (moved["kelurahan_t0"] != moved["kelurahan_t1"]).all()
 
 
 def test_names_follow_javanese_patterns(population: Population) -> None:
@@ -176,7 +183,8 @@ def test_population_is_reproducible_and_seed_dependent() -> None:
 def test_snapshot_dates_are_ordered(population: Population) -> None:
     """The older snapshot comes before the newer one."""
     older, newer = population.snapshot_dates
-    assert isinstance(older, dt.date) and older < newer
+    assert isinstance(older, dt.date)
+    assert older < newer
 
 
 def test_zero_households_is_rejected() -> None:
