@@ -5,7 +5,8 @@ of DataFrames; :meth:`IntegrationReport.to_json` and :meth:`IntegrationReport.to
 same DataFrames as JSON and as one self-contained HTML page.
 """
 
-from povlink.report._build import REGISTER_NAMES, build_report
+from povlink.report._build import build_report
 from povlink.report._model import IntegrationReport
+from povlink.report._working import REGISTER_NAMES
 
 __all__ = ["REGISTER_NAMES", "IntegrationReport", "build_report"]

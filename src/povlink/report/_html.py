@@ -7,137 +7,33 @@ the page opens on an offline office laptop. Every number shown is read from the 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from html import escape
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from povlink.report import _charts
+from povlink.report._tables import (
+    Column,
+    Row,
+    asset,
+    card,
+    fmt_int,
+    fmt_ratio,
+    fmt_text,
+    is_missing,
+    render_table,
+    rows_of,
+)
 
 if TYPE_CHECKING:
     from povlink.report._model import IntegrationReport
 
-Row = dict[str, Any]
-
-
-# -- formatting -------------------------------------------------------------------------------
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_int(value: Any) -> str:
-    """12345 → "12,345"; a missing value → "–"."""
-    return "–" if _missing(value) else f"{int(value):,}"
-
-
-def fmt_pct(value: Any) -> str:
-    """0.1234 → "12.3%"; a missing value → "–"."""
-    return "–" if _missing(value) else f"{float(value):.1%}"
-
-
-def fmt_ratio(value: Any) -> str:
-    """2.277 → "2.3 times"; a missing value → "–"."""
-    return "–" if _missing(value) else f"{float(value):.1f} times"
-
-
-def fmt_text(value: Any) -> str:
-    return "" if _missing(value) else str(value)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One table column: the DataFrame key, its heading, and how its values are shown."""
-
-    key: str
-    heading: str
-    kind: str = "int"  # "int", "pct", "text", "rate" (a percentage with a bar) or "name"
-    detail: str | None = None  # for "name": the key of a second, smaller line
-
-
-def _name_cell(column: Column, row: Row) -> str:
-    name = escape(fmt_text(row.get(column.key)))
-    detail = fmt_text(row.get(column.detail)) if column.detail else ""
-    small = f'<br><span class="detail">{escape(detail)}</span>' if detail else ""
-    return f'<td class="name"><b>{name}</b>{small}</td>'
-
-
-def _cell(column: Column, value: Any, *, blank_missing: bool = False) -> str:
-    if blank_missing and _missing(value):
-        return "<td></td>"
-    if column.kind == "text":
-        return f"<td>{escape(fmt_text(value))}</td>"
-    data = "" if _missing(value) else f' data-value="{float(value)!r}"'
-    if column.kind == "int":
-        return f'<td class="num"{data}>{fmt_int(value)}</td>'
-    text = fmt_pct(value)
-    if column.kind == "rate" and not _missing(value):
-        fill = f'<span style="width:{min(max(float(value), 0.0), 1.0) * 100:.1f}%"></span>'
-        bar = f'<span class="ratebar">{fill}</span>'
-        return f'<td class="num"{data}>{bar}{text}</td>'
-    return f'<td class="num"{data}>{text}</td>'
-
-
-def render_table(
-    columns: Sequence[Column],
-    rows: Sequence[Row],
-    *,
-    total: Row | None = None,
-    table_id: str | None = None,
-    caption: str | None = None,
-) -> str:
-    """An HTML table (sortable by clicking a heading) with an optional bold total row at the end."""
-    ident = f' id="{escape(table_id)}"' if table_id else ""
-    head = "".join(
-        f'<th class="num">{escape(c.heading)}</th>'
-        if c.kind not in ("text", "name")
-        else f"<th>{escape(c.heading)}</th>"
-        for c in columns
-    )
-
-    def line(row: Row, *, is_total: bool = False) -> str:
-        return "".join(
-            _name_cell(c, row)
-            if c.kind == "name"
-            else _cell(c, row.get(c.key), blank_missing=is_total)
-            for c in columns
-        )
-
-    body = "".join(f"<tr>{line(row)}</tr>" for row in rows)
-    foot = (
-        f'<tfoot><tr class="total">{line(total, is_total=True)}</tr></tfoot>'
-        if total is not None
-        else ""
-    )
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return (
-        f'<div class="scroll"><table class="sortable"{ident}>{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody>{foot}</table></div>"
-    )
-
-
-def _rows(frame: pd.DataFrame) -> list[Row]:
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _card(value: str, label: str, *, warn: bool = False) -> str:
-    kind = "card warn" if warn else "card"
-    return (
-        f'<div class="{kind}"><div class="value">{escape(value)}</div>'
-        f'<div class="label">{escape(label)}</div></div>'
-    )
-
-
-def _asset(name: str) -> str:
-    return resources.files("povlink.report").joinpath(name).read_text(encoding="utf-8")
-
 
 # -- sections ---------------------------------------------------------------------------------
 def _headline(report: IntegrationReport) -> str:
-    s = _rows(report.summary)[0]
+    s = rows_of(report.summary)[0]
     households, summed, over = s["households"], s["list_households"], s["overcount"]
     ratio = s["overcount_ratio"]
     lead = (
@@ -150,10 +46,10 @@ def _headline(report: IntegrationReport) -> str:
         lead = f"The {fmt_int(s['lists'])} lists name no households yet."
     cards = "".join(
         [
-            _card(fmt_int(households), "distinct households"),
-            _card(fmt_int(s["persons"]), "distinct persons"),
-            _card(fmt_int(summed), "households when the lists are added up"),
-            _card(fmt_int(over), "households counted more than once", warn=True),
+            card(fmt_int(households), "distinct households"),
+            card(fmt_int(s["persons"]), "distinct persons"),
+            card(fmt_int(summed), "households when the lists are added up"),
+            card(fmt_int(over), "households counted more than once", warn=True),
         ]
     )
     chart = _charts.bar_chart(
@@ -176,7 +72,7 @@ def _notes(report: IntegrationReport) -> str:
 
 
 def _lists(report: IntegrationReport) -> str:
-    s = _rows(report.summary)[0]
+    s = rows_of(report.summary)[0]
     columns = [
         Column("source", "List", "name", detail="detail"),
         Column("records", "Records"),
@@ -194,7 +90,7 @@ def _lists(report: IntegrationReport) -> str:
         "persons": s["persons"],
         "households": s["households"],
     }
-    rows = _rows(report.sources)
+    rows = rows_of(report.sources)
     for row in rows:
         row["detail"] = " · ".join(
             fmt_text(row.get(k)) for k in ("agency", "program") if fmt_text(row.get(k))
@@ -242,8 +138,8 @@ def _overlap(report: IntegrationReport) -> str:
 
 
 def _programs(report: IntegrationReport) -> str:
-    s = _rows(report.summary)[0]
-    combos = _rows(report.program_combinations)
+    s = rows_of(report.summary)[0]
+    combos = rows_of(report.program_combinations)
     # The largest combinations, and always the households reached by no program.
     reached = [c for c in combos if c["n_programs"] > 0]
     top = reached[:15] + [c for c in combos if c["n_programs"] == 0]
@@ -275,13 +171,13 @@ def _programs(report: IntegrationReport) -> str:
             Column("lists", "Lists giving it", "text"),
             Column("households", "Households reached"),
         ],
-        _rows(report.programs),
+        rows_of(report.programs),
         table_id="programs-table",
     )
     cards = (
-        _card(fmt_int(s["city_program_households"]), "households reached by a city program")
-        + _card(fmt_int(s["no_program_households"]), "households reached by no program", warn=True)
-        + _card(fmt_int(s["multi_list_households"]), "households named by two lists or more")
+        card(fmt_int(s["city_program_households"]), "households reached by a city program")
+        + card(fmt_int(s["no_program_households"]), "households reached by no program", warn=True)
+        + card(fmt_int(s["multi_list_households"]), "households named by two lists or more")
     )
     return (
         '<section id="programs"><h2>Programs</h2><p class="explain">A household receives a '
@@ -299,7 +195,7 @@ def _programs(report: IntegrationReport) -> str:
 
 
 def _reference(report: IntegrationReport) -> str:
-    s = _rows(report.summary)[0]
+    s = rows_of(report.summary)[0]
     if report.reference_source is None:
         return (
             '<section id="dtks"><h2>City programs and the national register (DTKS)</h2>'
@@ -308,13 +204,13 @@ def _reference(report: IntegrationReport) -> str:
         )
     ref = escape(report.reference_source)
     cards = (
-        _card(fmt_int(s["reference_households"]), f"households in the DTKS list ({ref})")
-        + _card(
+        card(fmt_int(s["reference_households"]), f"households in the DTKS list ({ref})")
+        + card(
             fmt_int(s["program_households_not_in_reference"]),
             "households in city programs but not in DTKS",
             warn=True,
         )
-        + _card(
+        + card(
             fmt_int(s["reference_households_without_program"]),
             "DTKS households reached by no city program",
             warn=True,
@@ -352,13 +248,13 @@ def _region_columns(report: IntegrationReport, level: str) -> list[Column]:
 
 
 def _region_rows(frame: pd.DataFrame, level: str) -> list[Row]:
-    rows = _rows(frame)
+    rows = rows_of(frame)
     for row in rows:
         for key in ("kecamatan_name", f"{level}_name"):
-            if _missing(row.get(key)):
+            if is_missing(row.get(key)):
                 row[key] = (
                     "Region unknown"
-                    if _missing(row.get(f"{level}_code"))
+                    if is_missing(row.get(f"{level}_code"))
                     else "(not in the region table)"
                 )
     return rows
@@ -407,7 +303,7 @@ def _regions(report: IntegrationReport) -> str:
         [
             (
                 "Region unknown"
-                if _missing(r["kelurahan_code"])
+                if is_missing(r["kelurahan_code"])
                 else f"{r['kelurahan_name']} ({r['kecamatan_name']})",
                 split(r),
             )
@@ -418,7 +314,7 @@ def _regions(report: IntegrationReport) -> str:
         caption=f"The {len(largest)} kelurahan with the most distinct households, split as above.",
         label_width=300,
     )
-    total = {**_rows(report.summary)[0], "kecamatan_name": "City"}
+    total = {**rows_of(report.summary)[0], "kecamatan_name": "City"}
     kel_columns = _region_columns(report, "kelurahan")
     kel = render_table(
         kel_columns,
@@ -442,9 +338,9 @@ def _regions(report: IntegrationReport) -> str:
 
 
 def _quality(report: IntegrationReport) -> str:
-    by_field = _rows(report.quality_by_field)
+    by_field = rows_of(report.quality_by_field)
     counts: dict[tuple[str, str], list[str]] = {}
-    for flag in _rows(report.quality_by_flag):
+    for flag in rows_of(report.quality_by_flag):
         key = (str(flag["source"]), str(flag["field"]))
         counts.setdefault(key, []).append(f"{flag['code']} ({fmt_int(flag['records'])})")
     for row in by_field:
@@ -455,7 +351,7 @@ def _quality(report: IntegrationReport) -> str:
         "most records (ties: the field that matters most for linking, the NIK first). The share "
         "is of the list's records.</p>"
     ]
-    for source in _rows(report.sources):
+    for source in rows_of(report.sources):
         name = str(source["source"])
         rows = [r for r in by_field if r["source"] == name]
         agency = fmt_text(source.get("agency"))
@@ -534,7 +430,7 @@ def render_page(report: IntegrationReport, *, title: str) -> str:
     """The whole page as one string: inline style, inline SVG charts, inline script."""
     from povlink import __version__
 
-    s = _rows(report.summary)[0]
+    s = rows_of(report.summary)[0]
     ref = (
         f" · national register: {escape(report.reference_source)}"
         if report.reference_source
@@ -556,7 +452,7 @@ def render_page(report: IntegrationReport, *, title: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_asset('report.css')}</style></head><body><main>"
+        f"<title>{escape(title)}</title><style>{asset('report.css')}</style></head><body><main>"
         f'<header class="top"><h1>{escape(title)}</h1><p class="meta">'
         f"{fmt_int(s['lists'])} lists · {fmt_int(s['records'])} records{ref} · "
         f'generated {escape(generated)}</p><nav class="toc">{toc}</nav></header>'
@@ -571,5 +467,5 @@ def render_page(report: IntegrationReport, *, title: str) -> str:
         + _definitions()
         + f"<footer>Made by povlink {escape(__version__)}. Every figure on this page comes from "
         "the same computation as the report's JSON and DataFrames.</footer>"
-        f"</main><script>{_asset('report.js')}</script></body></html>"
+        f"</main><script>{asset('report.js')}</script></body></html>"
     )

@@ -11,7 +11,7 @@ import pytest
 
 from povlink.engine import Engine
 from povlink.report import IntegrationReport, build_report
-from povlink.report._html import fmt_int, fmt_pct, fmt_ratio
+from povlink.report._tables import fmt_int, fmt_pct, fmt_ratio
 from tests.unit.report.small_city import load_small_city
 
 # An attribute or CSS url() that points outside the file: http(s):, protocol-relative //, ftp:.

@@ -1,0 +1,179 @@
+"""The report's figures: one SQL query each over the working tables, returned as DataFrames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from povlink.engine import Engine
+from povlink.report._working import WorkingTables
+
+
+def _household_counts(reference: str | None, prefix: str = "") -> list[tuple[str, str]]:
+    """(column, SQL) for the household counts shared by the city and the regions."""
+    h = prefix
+    counts = [
+        ("multi_list_households", f"count(CASE WHEN {h}n_lists > 1 THEN 1 END)"),
+        ("city_program_households", f"count(CASE WHEN {h}in_city_program THEN 1 END)"),
+        ("no_program_households", f"count(CASE WHEN {h}n_programs = 0 THEN 1 END)"),
+    ]
+    if reference is not None:
+        counts += [
+            ("reference_households", f"count(CASE WHEN {h}in_reference THEN 1 END)"),
+            (
+                "program_households_not_in_reference",
+                f"count(CASE WHEN {h}in_city_program AND NOT {h}in_reference THEN 1 END)",
+            ),
+            (
+                "reference_households_without_program",
+                f"count(CASE WHEN {h}in_reference AND NOT {h}in_city_program THEN 1 END)",
+            ),
+        ]
+    return counts
+
+
+def summary(engine: Engine, t: WorkingTables, reference: str | None) -> pd.DataFrame:
+    """One row: records, distinct persons and households, the over-count and household counts."""
+    counts = _household_counts(reference)
+    return engine.query(
+        "SELECT r.records, r.persons, h.households, h.list_households, "
+        "h.list_households - h.households AS overcount, "
+        "CASE WHEN h.households = 0 THEN NULL "
+        "ELSE h.list_households * 1.0 / h.households END AS overcount_ratio, s.lists, "
+        + ", ".join(f"h.{name}" for name, _ in counts)
+        + " FROM "
+        f"(SELECT count(*) AS records, count(DISTINCT person_id) AS persons FROM {t.rec}) r, "
+        f"(SELECT count(*) AS lists FROM {t.src}) s, "
+        "(SELECT count(*) AS households, "
+        "CAST(coalesce(sum(n_lists), 0) AS BIGINT) AS list_households, "
+        + ", ".join(f"{sql} AS {name}" for name, sql in counts)
+        + f" FROM {t.hh}) h"
+    )
+
+
+def sources(engine: Engine, t: WorkingTables) -> pd.DataFrame:
+    """One row per list: records, persons, households, duplicates, NIK problems, singletons."""
+    return engine.query(
+        "SELECT s.source, s.agency, s.program, "
+        "count(r.record_id) AS records, count(DISTINCT r.person_id) AS persons, "
+        "count(DISTINCT r.household_id) AS households, "
+        "count(r.person_id) - count(DISTINCT r.person_id) AS duplicates, "
+        "count(CASE WHEN n.missing THEN 1 END) AS nik_missing, "
+        "count(CASE WHEN n.invalid THEN 1 END) AS nik_invalid, "
+        "count(CASE WHEN n.inconsistent THEN 1 END) AS nik_inconsistent, "
+        "count(CASE WHEN ps.n = 1 THEN 1 END) AS singletons "
+        f"FROM {t.src} s LEFT JOIN {t.rec} r ON r.source = s.source "
+        "LEFT JOIN ("
+        "SELECT record_id, "
+        "count(CASE WHEN nik_problem = 'missing' THEN 1 END) > 0 AS missing, "
+        "count(CASE WHEN nik_problem = 'invalid' THEN 1 END) > 0 AS invalid, "
+        "count(CASE WHEN nik_problem = 'inconsistent' THEN 1 END) > 0 AS inconsistent "
+        f"FROM {t.rec_flag} GROUP BY record_id) n ON n.record_id = r.record_id "
+        f"LEFT JOIN (SELECT person_id, count(*) AS n FROM {t.rec} "
+        "WHERE person_id IS NOT NULL GROUP BY person_id) ps ON ps.person_id = r.person_id "
+        "GROUP BY s.source, s.agency, s.program ORDER BY s.source"
+    )
+
+
+def overlap(engine: Engine, t: WorkingTables) -> pd.DataFrame:
+    """Lists × lists: households named by both (the diagonal: the list's own households)."""
+    pairs = engine.query(
+        "SELECT a.source AS source_a, b.source AS source_b, coalesce(p.n, 0) AS households "
+        f"FROM {t.src} a CROSS JOIN {t.src} b LEFT JOIN ("
+        "SELECT x.source AS source_a, y.source AS source_b, count(*) AS n "
+        f"FROM {t.hh_src} x JOIN {t.hh_src} y ON y.household_id = x.household_id "
+        "GROUP BY x.source, y.source) p ON p.source_a = a.source AND p.source_b = b.source "
+        "ORDER BY a.source, b.source"
+    )
+    matrix = pairs.pivot(index="source_a", columns="source_b", values="households")
+    matrix.index.name = "source"
+    matrix.columns.name = None
+    return matrix.astype("int64")
+
+
+def programs(engine: Engine, t: WorkingTables) -> pd.DataFrame:
+    """One row per program: the lists giving it and the distinct households they reach."""
+    return engine.query(
+        "SELECT sp.program, string_agg(DISTINCT sp.source, ', ' ORDER BY sp.source) AS lists, "
+        "count(DISTINCT hs.household_id) AS households "
+        f"FROM {t.src_prog} sp LEFT JOIN {t.hh_src} hs ON hs.source = sp.source "
+        "GROUP BY sp.program ORDER BY households DESC, sp.program"
+    )
+
+
+def program_combinations(engine: Engine, t: WorkingTables) -> pd.DataFrame:
+    """Households by the exact set of programs reaching them (empty: no program)."""
+    return engine.query(
+        "SELECT coalesce(programs, '') AS programs, n_programs, count(*) AS households, "
+        "count(*) * 1.0 / sum(count(*)) OVER () AS share "
+        f"FROM {t.hh} GROUP BY programs, n_programs "
+        "ORDER BY n_programs = 0, households DESC, programs"
+    )
+
+
+def regions(engine: Engine, t: WorkingTables, level: str, reference: str | None) -> pd.DataFrame:
+    """The household counts by the household's kecamatan or kelurahan, every region listed."""
+    if level == "kecamatan":
+        known = f"SELECT DISTINCT kode_kecamatan AS code, nama_kecamatan AS name FROM {t.region}"
+        other = ""
+        keys = ["code", "name"]
+        labels = "g.code AS kecamatan_code, g.name AS kecamatan_name"
+    else:
+        known = (
+            "SELECT DISTINCT kode_kelurahan AS code, nama_kelurahan AS name, "
+            f"kode_kecamatan AS parent, nama_kecamatan AS parent_name FROM {t.region}"
+        )
+        other = ", CAST(NULL AS VARCHAR) AS parent, CAST(NULL AS VARCHAR) AS parent_name"
+        keys = ["code", "name", "parent", "parent_name"]
+        labels = (
+            "g.parent AS kecamatan_code, g.parent_name AS kecamatan_name, "
+            "g.code AS kelurahan_code, g.name AS kelurahan_name"
+        )
+    code = f"{level}_code"
+    counts = _household_counts(reference, prefix="h.")
+    # Every region of the table (zero where no household lives), codes outside the table, and
+    # one row of households whose region is unknown (NULL code), if there are any.
+    groups = (
+        f"{known} UNION ALL "
+        f"SELECT DISTINCT {code} AS code, CAST(NULL AS VARCHAR) AS name{other} FROM {t.hh} "
+        f"WHERE {code} IS NOT NULL AND {code} NOT IN (SELECT code FROM ({known}) k) "
+        f"UNION ALL SELECT CAST(NULL AS VARCHAR) AS code, CAST(NULL AS VARCHAR) AS name{other} "
+        f"FROM (SELECT 1 AS one) x WHERE EXISTS (SELECT 1 FROM {t.hh} WHERE {code} IS NULL)"
+    )
+    return engine.query(
+        f"WITH g AS ({groups}) "
+        f"SELECT {labels}, count(h.household_id) AS households, "
+        "CAST(coalesce(sum(h.n_lists), 0) AS BIGINT) AS list_households, "
+        "CAST(coalesce(sum(h.n_lists), 0) AS BIGINT) - count(h.household_id) AS overcount, "
+        + ", ".join(f"{sql} AS {name}" for name, sql in counts)
+        + f" FROM g LEFT JOIN {t.hh} h "
+        f"ON coalesce(h.{code}, '(unknown)') = coalesce(g.code, '(unknown)') "
+        f"GROUP BY {', '.join('g.' + k for k in keys)} "
+        "ORDER BY g.code IS NULL, g.code"
+    )
+
+
+def quality_by_field(engine: Engine, t: WorkingTables) -> pd.DataFrame:
+    """Per list and field: records with a problem, their rate, the flags, the rank to fix."""
+    return engine.query(
+        "SELECT q.source, row_number() OVER (PARTITION BY q.source "
+        "ORDER BY q.records DESC, q.field_order, q.field) AS rank, q.field, q.records, "
+        "q.records * 1.0 / n.records AS rate, q.flags "
+        "FROM (SELECT source, field, min(field_order) AS field_order, "
+        "count(DISTINCT record_id) AS records, "
+        "string_agg(DISTINCT code, ', ' ORDER BY code) AS flags "
+        f"FROM {t.rec_flag} GROUP BY source, field) q "
+        f"JOIN (SELECT source, count(*) AS records FROM {t.rec} GROUP BY source) n "
+        "ON n.source = q.source ORDER BY q.source, rank"
+    )
+
+
+def quality_by_flag(engine: Engine, t: WorkingTables) -> pd.DataFrame:
+    """Per list and flag code: records carrying it and their rate."""
+    return engine.query(
+        "SELECT f.source, f.field, f.code, count(*) AS records, "
+        "count(*) * 1.0 / n.records AS rate "
+        f"FROM {t.rec_flag} f JOIN (SELECT source, count(*) AS records FROM {t.rec} "
+        "GROUP BY source) n ON n.source = f.source "
+        "GROUP BY f.source, f.field, f.code, n.records "
+        "ORDER BY f.source, records DESC, f.code"
+    )
