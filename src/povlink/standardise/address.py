@@ -6,13 +6,14 @@ column (``003/005``, ``RT.3/RW.5``) or from the address text (``RT 003 RW 005``,
 
 **Kelurahan and kecamatan** come from their columns (names or codes, ``KEL. KAUMAN``) or, when a
 column is empty, from ``KEL.``/``KEC.`` inside the address text. Names are matched on a key that
-ignores spaces, punctuation, doubled letters, oe/u, dh/d, e/i and o/u
-(Gajah Mungkur, Gajahmungkur; Sumurrejo, Sumurejo; Bendan Duwur, Bendan Dhuwur; Pendrikan,
-Pindrikan), first exactly, then by Jaro-Winkler similarity of at least :data:`FUZZY_THRESHOLD`; a
-kelurahan is looked for within its kecamatan when
-that is known. Two Semarang names exist in two kecamatan (Purwosari, Mangunharjo): without a
-kecamatan such a name stays unresolved with the flag ``kelurahan_ambiguous``. Ties between equally
-good candidates are never broken by chance: they stay unresolved.
+ignores spaces, punctuation, doubled letters, oe/u, dh/d, e/i and o/u (Gajah Mungkur, Gajahmungkur;
+Sumurrejo, Sumurejo; Bendan Duwur, Bendan Dhuwur; Pendrikan, Pindrikan), first exactly, then by
+Jaro-Winkler similarity of at least :data:`FUZZY_THRESHOLD` (:data:`FUZZY_THRESHOLD_IN_KECAMATAN`
+among the kelurahan of a known kecamatan). A kelurahan is looked for within its kecamatan when that
+is known; found only in another kecamatan, it wins and is flagged. Two Semarang names exist in two
+kecamatan (Purwosari, Mangunharjo): without a kecamatan such a name stays unresolved with the flag
+``kelurahan_ambiguous``. Ties between equally good candidates are never broken by chance: they stay
+unresolved; otherwise the best score wins, then the smaller code.
 
 The resolution runs inside the engine over the *distinct* written names (a few thousand at city
 scale) joined to the region table, then joins back to the records.
@@ -28,7 +29,9 @@ from typing import Final
 from povlink.standardise.missing import fold_text_sql, replace_words_sql
 
 __all__ = [
+    "FUZZY_MARGIN",
     "FUZZY_THRESHOLD",
+    "FUZZY_THRESHOLD_IN_KECAMATAN",
     "address_flag_conditions",
     "address_stages",
     "city_sql",
@@ -38,6 +41,14 @@ __all__ = [
 
 #: Minimum Jaro-Winkler similarity of the name keys for a fuzzy kelurahan or kecamatan match.
 FUZZY_THRESHOLD: Final[float] = 0.9
+
+#: The same within a known kecamatan, where a dozen candidates leave room for an inserted vowel
+#: (Beringin for Bringin scores 0.877).
+FUZZY_THRESHOLD_IN_KECAMATAN: Final[float] = 0.85
+
+#: A fuzzy match must beat the runner-up by this much, else the name is ambiguous: "Pedurungan"
+#: is as near to Pedurungan Lor (0.954) as to Pedurungan Kidul (0.933).
+FUZZY_MARGIN: Final[float] = 0.03
 
 _RT_RW_COMBINED: Final[str] = "^(?:rt)?[ .:]*0*([0-9]{1,3}) *[/-] *(?:rw)?[ .:]*0*([0-9]{1,3})$"
 _RT_ALONE: Final[str] = "^(?:rt)?[ .:]*([0-9]{1,4})$"
@@ -230,8 +241,9 @@ def region_resolution_sql(names: str, regions: str) -> str:
     region flag (``kelurahan_unknown``, ``kelurahan_ambiguous``, ``kelurahan_fuzzy``,
     ``kelurahan_kecamatan_mismatch``, ``kecamatan_unknown``, ``kecamatan_fuzzy``).
     """
-    t = FUZZY_THRESHOLD
+    t, t_in, margin = FUZZY_THRESHOLD, FUZZY_THRESHOLD_IN_KECAMATAN, FUZZY_MARGIN
     n, r = names, regions
+    near = f"(next_score = score OR (tier = 2 AND next_score > score - {margin}))"
     return f"""
 WITH d AS (SELECT DISTINCT _kel_in, _kec_in FROM {n}),
 reg AS (
@@ -263,8 +275,9 @@ kec_ranked AS (
 ),
 kec_res AS (
   SELECT _kec_in,
-         CASE WHEN score >= {t} AND (next_score IS NULL OR next_score < score) THEN kec_code END
-           AS kec_code,
+         CASE WHEN score >= {t} AND (next_score IS NULL OR next_score < score)
+                   AND (score = 1.0 OR next_score IS NULL OR next_score <= score - {margin})
+              THEN kec_code END AS kec_code,
          score
   FROM kec_ranked WHERE rn = 1
 ),
@@ -280,11 +293,12 @@ kel_scored AS (
               WHEN q.k = g.kel_key THEN 1.0
               WHEN q.k = '' THEN 0.0
               ELSE jaro_winkler_similarity(q.k, g.kel_key) END AS score,
-         (q.kec_known IS NULL OR q.kec_known = g.kec_code) AS in_kec
+         (q.kec_known IS NULL OR q.kec_known = g.kec_code) AS in_kec,
+         CASE WHEN q.kec_known IS NULL THEN {t} ELSE {t_in} END AS threshold
   FROM kel_in q CROSS JOIN reg g
 ),
 kel_tiered AS (
-  SELECT *, CASE WHEN in_kec AND score = 1.0 THEN 3 WHEN in_kec AND score >= {t} THEN 2
+  SELECT *, CASE WHEN in_kec AND score = 1.0 THEN 3 WHEN in_kec AND score >= threshold THEN 2
                  WHEN score = 1.0 THEN 1 ELSE 0 END AS tier
   FROM kel_scored
 ),
@@ -298,8 +312,8 @@ kel_ranked AS (
 ),
 kel_res AS (
   SELECT _kel_in, _kec_in, tier, score,
-         (tier > 0 AND next_tier = tier AND next_score = score) AS tied,
-         CASE WHEN tier > 0 AND NOT coalesce(next_tier = tier AND next_score = score, false)
+         coalesce(tier > 0 AND next_tier = tier AND {near}, false) AS tied,
+         CASE WHEN tier > 0 AND NOT coalesce(next_tier = tier AND {near}, false)
               THEN kel_code END AS kel_code
   FROM kel_ranked WHERE rn = 1
 )

@@ -150,7 +150,7 @@ def test_parse_nik_rejects_non_text() -> None:
 
 
 def test_province_codes_are_the_38_of_2025() -> None:
-    """The province list is the current one (11-19, 21, 31-36, 51-53, 61-65, 71-76, 81-82, 91-96)."""
+    """The province list is the current one: 11-19, 21, 31-36, 51-53, 61-65, 71-76, 81-82, 91-96."""
     assert len(PROVINCE_CODES) == 38
     assert {"11", "21", "33", "36", "53", "65", "76", "82", "96"} <= PROVINCE_CODES
     assert not {"00", "10", "20", "22", "37", "54", "77", "83", "90", "97"} & PROVINCE_CODES
@@ -326,7 +326,7 @@ def test_kk_number_rules(
 
 
 def test_nik_shared_by_different_people_in_one_source_is_flagged() -> None:
-    """The head's NIK copied to members is flagged on each; true duplicates and other sources not."""
+    """The head's NIK copied to members is flagged on each; duplicates and other sources are not."""
     out = standardise_cases(
         {
             "head": {
