@@ -23,9 +23,14 @@ The rules, in the order they apply
    A married child who split off shares one person with the parents' card and changes role
    (child → head or spouse), and the two heads differ: the cards stay apart, so a person whose
    KK changed never glues two real households together.
-2. **Stale head.** A record that names its person head on a KK whose principal head is someone
-   else, while that person is the principal head of another KK, belongs to that other KK: the list
-   copied the old card of a child who has since split off.
+2. **Stale KK.** A list may copy a family's old card (the parents' card of a child who has
+   since split off, or a card replaced after a move). A KK record goes to another household
+
+   a. when it names its person head on a KK whose principal head is someone else, while the person
+      is the principal head of another KK: to the household of that KK (the latest, if several);
+   b. when it states no role and the same person is on a more recent card of another household
+      (by the recording date, see 3a): to the household of the person's most recent card. A
+      record with a role keeps its card: it says where the person stood when the list was made.
 3. **Records without a KK** take, in this order of evidence:
 
    a. the household of the same person's KK records: the one where the person has the role this
@@ -39,15 +44,16 @@ The rules, in the order they apply
    Then the agency's own household key speaks for its whole group: every record without a KK in a
    (source, household key) group takes the household most of the group points to (ties: the
    smallest household label). Keys of different sources are different namespaces.
-4. **No evidence.** Records still without a household are grouped by person and by (source,
-   household key): each connected group is a household, and a record with neither is alone.
+4. **No evidence.** Records still without a household are grouped by person, by (source,
+   household key) and by address (kelurahan, RW, RT and street text): each connected group is a
+   household, and a record linked to none is alone.
 
 Output
 ------
 ``(record_id, household_cluster, household_evidence)`` ordered by ``record_id``:
 ``household_cluster`` is the smallest record ID of the household (deterministic, like the person
 clusters), ``household_evidence`` the rule that placed the record: ``kk``, ``stale_kk``,
-``person``, ``mother``, ``address``, ``household_key``, ``person_only`` or ``alone``.
+``person``, ``mother``, ``address``, ``household_key``, ``grouped`` or ``alone``.
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ HOUSEHOLD_EVIDENCE: Final[tuple[str, ...]] = (
     "mother",
     "address",
     "household_key",
-    "person_only",
+    "grouped",
     "alone",
 )
 
@@ -339,13 +345,27 @@ def _resolve(
         output=w.raw("kk_household"),
     )
 
-    # -- 2. each KK record's household, with the stale-head correction ------------------------
+    # -- 2. each KK record's household, with the stale-KK corrections ------------------------
+    table(
+        "person_latest",
+        f"""
+        SELECT person, component, card_date FROM (
+            SELECT b.person, k.component, {_kk_date_key("b.kk")} AS card_date,
+                   row_number() OVER (
+                       PARTITION BY b.person ORDER BY {_kk_date_key("b.kk")} DESC, b.kk
+                   ) AS latest
+            FROM {w("base")} AS b JOIN {w("kk_household")} AS k ON k.node = b.kk
+        ) AS r
+        WHERE latest = 1
+        """,
+    )
     table(
         "kk_record",
         f"""
         SELECT b.record_id, b.person, b.rel,
-               coalesce(stale.component, own.component) AS hh,
-               CASE WHEN stale.component IS NOT NULL THEN 'stale_kk' ELSE 'kk' END AS evidence
+               coalesce(stale.component, newer.component, own.component) AS hh,
+               CASE WHEN stale.component IS NOT NULL OR newer.component IS NOT NULL
+                    THEN 'stale_kk' ELSE 'kk' END AS evidence
         FROM {w("base")} AS b
         JOIN {w("kk_household")} AS own ON own.node = b.kk
         LEFT JOIN {w("kk_head")} AS head ON head.kk = b.kk
@@ -358,6 +378,9 @@ def _resolve(
         ) AS stale
           ON stale.person = b.person AND stale.latest = 1
          AND b.rel = 'head' AND head.person <> b.person AND stale.component <> own.component
+        LEFT JOIN {w("person_latest")} AS newer
+          ON newer.person = b.person AND b.rel IS NULL
+         AND newer.card_date > {_kk_date_key("b.kk")} AND newer.component <> own.component
         WHERE b.kk IS NOT NULL
         """,
     )
@@ -497,7 +520,7 @@ def _resolve(
         """,
     )
 
-    # -- 4. no evidence: group by person and household key ------------------------------------
+    # -- 4. no evidence: group by person, household key and address --------------------------
     table(
         "rest",
         f"""
@@ -514,6 +537,10 @@ def _resolve(
             UNION ALL
             SELECT record_id AS a, min(record_id) OVER (PARTITION BY hkey) AS b
             FROM {w("rest")} WHERE hkey IS NOT NULL
+            UNION ALL
+            SELECT record_id AS a,
+                   min(record_id) OVER (PARTITION BY kel, rw, rt, address) AS b
+            FROM {w("rest")} WHERE kel IS NOT NULL AND address IS NOT NULL
         """,
         output=w.raw("rest_household"),
     )
@@ -531,7 +558,7 @@ def _resolve(
             UNION ALL
             SELECT r.node, 'r|' || r.component,
                    CASE WHEN count(*) OVER (PARTITION BY r.component) = 1 THEN 'alone'
-                        ELSE 'person_only' END
+                        ELSE 'grouped' END
             FROM {w("rest_household")} AS r
         ) AS l
         ORDER BY record_id

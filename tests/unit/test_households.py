@@ -168,6 +168,22 @@ def test_stale_kk_of_a_child_who_split_off_is_corrected(engine: Engine) -> None:
     assert evidence(engine)["rutilahu:1"] == "stale_kk"
 
 
+def test_roleless_record_on_an_old_card_follows_the_persons_newer_card(engine: Engine) -> None:
+    """A list without roles that copied the parents' card goes to the child's newer card."""
+    result = households(
+        engine,
+        [
+            record("dtks:1", "father", kk_number=KK_PARENTS, relationship="head"),
+            record("dtks:2", "sari", kk_number=KK_PARENTS, relationship="child"),
+            record("kb:1", "sari", kk_number=KK_SPLIT),
+            record("kis:1", "sari", kk_number=KK_PARENTS),
+        ],
+    )
+    # dtks:2 states her role then (child) and keeps the parents' card; kis:1 states none.
+    assert result == [{"dtks:1", "dtks:2"}, {"kb:1", "kis:1"}]
+    assert evidence(engine)["kis:1"] == "stale_kk"
+
+
 def test_mistyped_kk_number_of_a_known_member_joins_the_household(engine: Engine) -> None:
     """A card number one digit off, carried by a member of the household, is the same card."""
     typo = KK_PARENTS[:-1] + "9"
@@ -329,7 +345,21 @@ def test_records_without_evidence_become_their_persons_household(engine: Engine)
         [record("kis:1", "x"), record("kb:1", "x"), record("kis:2", "y")],
     )
     assert result == [{"kb:1", "kis:1"}, {"kis:2"}]
-    assert evidence(engine) == {"kis:1": "person_only", "kb:1": "person_only", "kis:2": "alone"}
+    assert evidence(engine) == {"kis:1": "grouped", "kb:1": "grouped", "kis:2": "alone"}
+
+
+def test_records_without_household_at_one_address_are_one_household(engine: Engine) -> None:
+    """Records with no card, key or known household around are grouped by their address."""
+    place = {"kelurahan_code": KEL, "rw": 6, "rt": 8, "address": "JL GATOTKACA NO 88"}
+    result = households(
+        engine,
+        [
+            record("kis:1", **place),
+            record("kis:2", **place),
+            record("kis:3", **{**place, "address": "JL GATOTKACA NO 90"}),
+        ],
+    )
+    assert result == [{"kis:1", "kis:2"}, {"kis:3"}]
 
 
 def test_household_cluster_is_the_smallest_record_id(engine: Engine) -> None:
