@@ -52,6 +52,13 @@ _DATE_KINDS: Final[tuple[str, ...]] = (
     "birth_date_missing",
 )
 _KK_KINDS: Final[tuple[str, ...]] = ("kk_missing", "kk_stale")
+_TOKEN_KINDS: Final[tuple[str, ...]] = ("name_token_dropped", "name_tokens_swapped")
+_EXCLUSIVE_GROUPS: Final[tuple[tuple[str, ...], ...]] = (
+    _NIK_KINDS,
+    _DATE_KINDS,
+    _KK_KINDS,
+    _TOKEN_KINDS,
+)
 
 
 @dataclass(frozen=True)
@@ -125,10 +132,16 @@ class ListDamage:
         return out
 
     def scaled(self, factor: float) -> ListDamage:
-        """Every rate multiplied by ``factor`` (capped at 1)."""
-        return dataclasses.replace(
-            self, **{f.name: min(1.0, getattr(self, f.name) * factor) for f in fields(self)}
-        )
+        """Every rate multiplied by ``factor``, capped so that each stays a valid probability.
+
+        Kinds that exclude each other are scaled down together where their sum would pass 1.
+        """
+        rates = {f.name: min(1.0, getattr(self, f.name) * factor) for f in fields(self)}
+        for group in _EXCLUSIVE_GROUPS:
+            total = sum(rates[k] for k in group)
+            if total > 1.0:
+                rates.update({k: rates[k] / total for k in group})
+        return dataclasses.replace(self, **rates)
 
 
 def _default(**rates: float) -> ListDamage:
