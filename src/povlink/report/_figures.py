@@ -11,7 +11,12 @@ from povlink.report._working import WorkingTables
 def _household_counts(reference: str | None, prefix: str = "") -> list[tuple[str, str]]:
     """(column, SQL) for the household counts shared by the city and the regions."""
     h = prefix
+    program_households = f"count(CASE WHEN {h}n_program_lists > 0 THEN 1 END)"
+    program_list_households = f"CAST(coalesce(sum({h}n_program_lists), 0) AS BIGINT)"
     counts = [
+        ("program_households", program_households),
+        ("program_list_households", program_list_households),
+        ("program_overcount", f"{program_list_households} - {program_households}"),
         ("multi_list_households", f"count(CASE WHEN {h}n_lists > 1 THEN 1 END)"),
         ("city_program_households", f"count(CASE WHEN {h}in_city_program THEN 1 END)"),
         ("no_program_households", f"count(CASE WHEN {h}n_programs = 0 THEN 1 END)"),
@@ -34,20 +39,29 @@ def _household_counts(reference: str | None, prefix: str = "") -> list[tuple[str
 def summary(engine: Engine, t: WorkingTables, reference: str | None) -> pd.DataFrame:
     """One row: records, distinct persons and households, the over-count and household counts."""
     counts = _household_counts(reference)
-    return engine.query(
+    frame = engine.query(
         "SELECT r.records, r.persons, h.households, h.list_households, "
         "h.list_households - h.households AS overcount, "
         "CASE WHEN h.households = 0 THEN NULL "
         "ELSE h.list_households * 1.0 / h.households END AS overcount_ratio, s.lists, "
+        "p.program_lists, "
         + ", ".join(f"h.{name}" for name, _ in counts)
-        + " FROM "
+        + ", CASE WHEN h.program_households = 0 THEN NULL "
+        "ELSE h.program_list_households * 1.0 / h.program_households "
+        "END AS program_overcount_ratio FROM "
         f"(SELECT count(*) AS records, count(DISTINCT person_id) AS persons FROM {t.rec}) r, "
         f"(SELECT count(*) AS lists FROM {t.src}) s, "
+        f"(SELECT count(DISTINCT source) AS program_lists FROM {t.src_prog}) p, "
         "(SELECT count(*) AS households, "
         "CAST(coalesce(sum(n_lists), 0) AS BIGINT) AS list_households, "
         + ", ".join(f"{sql} AS {name}" for name, sql in counts)
         + f" FROM {t.hh}) h"
     )
+    # The program over-count ratio next to the program over-count.
+    order = list(frame.columns)
+    order.remove("program_overcount_ratio")
+    order.insert(order.index("program_overcount") + 1, "program_overcount_ratio")
+    return frame[order]
 
 
 def sources(engine: Engine, t: WorkingTables) -> pd.DataFrame:

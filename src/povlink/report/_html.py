@@ -8,6 +8,7 @@ the page opens on an offline office laptop. Every number shown is read from the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -32,29 +33,77 @@ if TYPE_CHECKING:
 
 
 # -- sections ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Basis:
+    """Which lists the over-count adds up: the program lists, or every list when none has one.
+
+    Lists without a program (DTKS as a register, a population list such as Regsosek) give no
+    family anything, so adding them to the agencies' targets would say nothing; when some lists
+    have a program the headline and the region tables add up those lists only.
+    """
+
+    programs_only: bool
+    lists: int
+    summed_key: str
+    distinct_key: str
+    over_key: str
+    ratio_key: str
+    left_out: tuple[str, ...]
+
+
+def _basis(report: IntegrationReport) -> _Basis:
+    s = rows_of(report.summary)[0]
+    with_program = {
+        name.strip()
+        for lists in report.programs["lists"].dropna()
+        for name in str(lists).split(",")
+    }
+    left_out = tuple(str(n) for n in report.sources["source"] if str(n) not in with_program)
+    if s["program_lists"] and left_out:
+        return _Basis(
+            True,
+            int(s["program_lists"]),
+            "program_list_households",
+            "program_households",
+            "program_overcount",
+            "program_overcount_ratio",
+            left_out,
+        )
+    return _Basis(
+        False, int(s["lists"]), "list_households", "households", "overcount", "overcount_ratio", ()
+    )
+
+
 def _headline(report: IntegrationReport) -> str:
     s = rows_of(report.summary)[0]
-    households, summed, over = s["households"], s["list_households"], s["overcount"]
-    ratio = s["overcount_ratio"]
+    b = _basis(report)
+    kind = "program lists" if b.programs_only else "lists"
+    summed, distinct, over = s[b.summed_key], s[b.distinct_key], s[b.over_key]
     lead = (
-        f"Added up, the {fmt_int(s['lists'])} lists count <b>{fmt_int(summed)}</b> households. "
-        f"Linked person by person, they are <b>{fmt_int(households)}</b> distinct households: "
+        f"Added up, the {fmt_int(b.lists)} {kind} count <b>{fmt_int(summed)}</b> households. "
+        f"Linked person by person, they are <b>{fmt_int(distinct)}</b> distinct households: "
         f"<b>{fmt_int(over)}</b> entries count a household another list already counted. The "
-        f"sum is <b>{fmt_ratio(ratio)}</b> the number of families the lists really name."
+        f"sum is <b>{fmt_ratio(s[b.ratio_key])}</b> the number of families the {kind} really "
+        "name."
     )
-    if not households:
-        lead = f"The {fmt_int(s['lists'])} lists name no households yet."
+    if not distinct:
+        lead = f"The {fmt_int(b.lists)} {kind} name no households yet."
+    if b.programs_only:
+        lead += (
+            f" Lists without a program ({escape(', '.join(b.left_out))}) are left out of this "
+            f"sum; with them, the lists name {fmt_int(s['households'])} distinct households."
+        )
     cards = "".join(
         [
-            card(fmt_int(households), "distinct households"),
-            card(fmt_int(s["persons"]), "distinct persons"),
-            card(fmt_int(summed), "households when the lists are added up"),
+            card(fmt_int(s["households"]), "distinct households on all lists"),
+            card(fmt_int(s["persons"]), "distinct persons on all lists"),
+            card(fmt_int(summed), f"households when the {kind} are added up"),
             card(fmt_int(over), "households counted more than once", warn=True),
         ]
     )
     chart = _charts.bar_chart(
-        [("Lists added up", int(summed)), ("Distinct households", int(households))],
-        title="Households: lists added up against distinct households",
+        [(f"{kind.capitalize()} added up", int(summed)), ("Distinct households", int(distinct))],
+        title=f"Households: {kind} added up against distinct households",
         caption="The gap between the two bars is the over-count.",
         colour=_charts.BLUE,
     )
@@ -229,11 +278,19 @@ def _region_columns(report: IntegrationReport, level: str) -> list[Column]:
     columns = [Column("kecamatan_name", "Kecamatan", "text")]
     if level == "kelurahan":
         columns.append(Column("kelurahan_name", "Kelurahan", "text"))
+    columns += [Column(f"{level}_code", "Code", "text"), Column("households", "Households")]
+    if _basis(report).programs_only:
+        columns += [
+            Column("program_households", "Reached by a program"),
+            Column("program_list_households", "Program lists added up"),
+            Column("program_overcount", "Counted more than once"),
+        ]
+    else:
+        columns += [
+            Column("list_households", "Lists added up"),
+            Column("overcount", "Counted more than once"),
+        ]
     columns += [
-        Column(f"{level}_code", "Code", "text"),
-        Column("households", "Households"),
-        Column("list_households", "Lists added up"),
-        Column("overcount", "Counted more than once"),
         Column("multi_list_households", "In two lists or more"),
         Column("city_program_households", "In a city program"),
         Column("no_program_households", "No program"),
@@ -389,6 +446,11 @@ _DEFINITIONS: tuple[tuple[str, str], ...] = (
         "This is the figure agencies get by adding their reports.",
     ),
     ("Counted more than once", "Lists added up minus distinct households."),
+    (
+        "Program lists",
+        "Lists with a program. When some lists have none (a register such as DTKS or Regsosek), "
+        "the over-count adds up the program lists only: they are the agencies' targets.",
+    ),
     ("Duplicates in the list", "A list's records minus the distinct persons they belong to."),
     (
         "NIK missing / invalid / inconsistent",

@@ -39,6 +39,10 @@ class IntegrationReport:
         once per list naming them; ``overcount`` = ``list_households - households``, the
         households counted more than once when the agencies add up their lists (the founding
         study's finding); ``overcount_ratio`` = ``list_households / households``; ``lists``;
+        ``program_lists``: lists with at least one program; the same over-count restricted to
+        them – the agencies' targets, without registers such as DTKS or Regsosek that give
+        nothing – as ``program_households`` (distinct households reached by a program),
+        ``program_list_households``, ``program_overcount`` and ``program_overcount_ratio``;
         ``multi_list_households``: named by two lists or more; ``city_program_households``:
         reached by a city program; ``no_program_households``: reached by no program; with a
         reference list also ``reference_households``, ``program_households_not_in_reference`` and

@@ -122,11 +122,14 @@ class WorkingTables:
         )
         self._create(
             "hh",
-            "SELECT l.household_id, l.n_lists, l.in_reference, l.in_city_program, "
+            "SELECT l.household_id, l.n_lists, l.n_program_lists, l.in_reference, "
+            "l.in_city_program, "
             "p.programs, coalesce(p.n_programs, 0) AS n_programs, "
             "k.kelurahan_code, coalesce(r.kode_kecamatan, c.kecamatan_code) AS kecamatan_code "
             "FROM ("
             "SELECT hs.household_id, count(DISTINCT hs.source) AS n_lists, "
+            "count(DISTINCT CASE WHEN sp.source IS NOT NULL THEN hs.source END) "
+            "AS n_program_lists, "
             f"count(CASE WHEN hs.source = {ref} THEN 1 END) > 0 AS in_reference, "
             "count(CASE WHEN hs.source IS DISTINCT FROM "
             f"{ref} AND sp.source IS NOT NULL THEN 1 END) > 0 AS in_city_program "

@@ -53,6 +53,16 @@ def test_overcount_is_the_lists_households_summed_minus_distinct(
     assert report.summary.at[0, "overcount_ratio"] == pytest.approx(11 / 6)
 
 
+def test_program_overcount_adds_up_the_program_lists_only(report: IntegrationReport) -> None:
+    """kis, kip, pkh, latih name 3 + 2 + 3 + 0 = 8 households, 5 distinct; dtks is a register."""
+    row = report.summary.iloc[0]
+    assert row["program_lists"] == 4
+    assert row["program_list_households"] == 8
+    assert row["program_households"] == 5
+    assert row["program_overcount"] == 3
+    assert row["program_overcount_ratio"] == pytest.approx(8 / 5)
+
+
 def test_city_household_counts(report: IntegrationReport) -> None:
     """H1, H2, H3, H6 are in several lists; H4 is reached by no program; the rest by a city one."""
     row = report.summary.iloc[0].to_dict()
@@ -225,18 +235,21 @@ def test_kecamatan_figures(report: IntegrationReport) -> None:
         "households",
         "list_households",
         "overcount",
+        "program_households",
+        "program_list_households",
+        "program_overcount",
         "city_program_households",
         "no_program_households",
         "reference_households",
         "program_households_not_in_reference",
         "reference_households_without_program",
     ]
-    assert kec.loc["33.74.01", columns].tolist() == [2, 5, 3, 2, 0, 2, 0, 0]
-    assert kec.loc["33.74.02", columns].tolist() == [2, 4, 2, 2, 0, 0, 2, 0]
-    assert kec.loc["33.74.03", columns].tolist() == [1, 1, 0, 0, 1, 1, 0, 1]
+    assert kec.loc["33.74.01", columns].tolist() == [2, 5, 3, 2, 3, 1, 2, 0, 2, 0, 0]
+    assert kec.loc["33.74.02", columns].tolist() == [2, 4, 2, 2, 4, 2, 2, 0, 0, 2, 0]
+    assert kec.loc["33.74.03", columns].tolist() == [1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1]
     unknown = report.kecamatan.iloc[-1]
     assert unknown["kecamatan_code"] is None
-    assert unknown[columns].tolist() == [1, 1, 0, 1, 0, 0, 1, 0]
+    assert unknown[columns].tolist() == [1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0]
     assert kec.loc["33.74.01", "kecamatan_name"] == "Semarang Tengah"
 
 
@@ -250,7 +263,15 @@ def test_every_region_of_the_table_is_listed(report: IntegrationReport) -> None:
 def test_region_totals_equal_the_city(report: IntegrationReport, level: str) -> None:
     """Each household is in exactly one region, so the regions add up to the city."""
     frame = getattr(report, level)
-    for column in ("households", "list_households", "overcount", "no_program_households"):
+    for column in (
+        "households",
+        "list_households",
+        "overcount",
+        "program_households",
+        "program_list_households",
+        "program_overcount",
+        "no_program_households",
+    ):
         assert frame[column].sum() == report.summary.at[0, column]
 
 

@@ -132,14 +132,30 @@ def test_external_reference_pattern_catches_what_it_should() -> None:
 
 
 def test_html_headline_comes_first_and_states_the_overcount(page: str) -> None:
-    """The over-count is the first section, with the summed and distinct household counts."""
+    """The over-count of the program lists comes first; the register dtks is left out of it."""
     first_section = page.index("<section")
     assert page.index('id="headline"') < page.index('id="lists"')
     assert page[first_section:].startswith('<section id="headline"')
+    assert "the 4 program lists count <b>8</b> households" in page
+    assert "they are <b>5</b> distinct households" in page
+    assert "<b>3</b> entries count a household" in page
+    assert "<b>1.6 times</b>" in page
+    assert (
+        "Lists without a program (dtks) are left out of this sum; with them, the lists name 6 "
+        "distinct households."
+    ) in page
+
+
+def test_html_headline_adds_up_every_list_when_all_have_a_program(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """With no list lacking a program, the headline is the sum over all lists."""
+    load_small_city(engine)
+    engine.execute("UPDATE sources SET program = 'DTKS / PKH' WHERE source = 'dtks'")
+    page = build_report(engine).to_html(tmp_path / "r.html").read_text(encoding="utf-8")
     assert "the 5 lists count <b>11</b> households" in page
     assert "they are <b>6</b> distinct households" in page
-    assert "<b>5</b> entries count a household" in page
-    assert "<b>1.8 times</b>" in page
+    assert "left out of this sum" not in page
 
 
 def test_html_shows_every_part_of_the_report(page: str) -> None:
@@ -157,12 +173,14 @@ def test_html_shows_every_part_of_the_report(page: str) -> None:
 def test_html_values_come_from_the_dataframes(report: IntegrationReport, tmp_path: Path) -> None:
     """Changing a figure in the DataFrame changes it on the page: nothing is computed twice."""
     summary = report.summary.copy()
-    summary.loc[0, "households"] = 123456
+    summary.loc[0, "program_households"] = 123456
+    summary.loc[0, "households"] = 654321
     sources = report.sources.copy()
     sources.loc[sources["source"] == "kis", "nik_invalid"] = 98765
     altered = dataclasses.replace(report, summary=summary, sources=sources)
     page = altered.to_html(tmp_path / "altered.html").read_text(encoding="utf-8")
     assert "<b>123,456</b> distinct households" in page
+    assert "the lists name 654,321 distinct households" in page
     assert '<td class="num" data-value="98765.0">98,765</td>' in page
 
 
