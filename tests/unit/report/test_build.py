@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -377,6 +378,14 @@ def test_building_leaves_no_table_behind(city: Engine) -> None:
     build_report(city)
     after = city.rows("SELECT table_name FROM information_schema.tables ORDER BY 1")
     assert after == before
+
+
+def test_a_read_only_registry_can_be_reported_on(tmp_path: Path) -> None:
+    """The report needs no write access: `povlink report` opens the registry read-only."""
+    with Engine(tmp_path / "registry.duckdb") as writable:
+        load_small_city(writable)
+    with Engine(tmp_path / "registry.duckdb", read_only=True) as engine:
+        assert build_report(engine).households == 6
 
 
 def test_records_without_ids_are_left_out_with_a_note(city: Engine) -> None:
