@@ -440,24 +440,32 @@ def _resolve(
     """
     # -- 3b. the mother's (or a sibling's) household, when exactly one fits -------------------
     table(
+        "unplaced",
+        f"""
+        SELECT * FROM {w("no_kk")} AS n
+        WHERE n.kel IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM {w("by_person")} AS p WHERE p.record_id = n.record_id)
+        """,
+    )
+    table(
         "by_mother",
         f"""
         SELECT record_id, min(hh) AS hh FROM (
-            SELECT n.record_id, k.hh,
-                   min(CASE WHEN k.full_name = n.mother_name
-                             AND k.rel IN ('head', 'spouse') THEN 0 ELSE 1 END)
-                       OVER (PARTITION BY n.record_id) AS best,
-                   CASE WHEN k.full_name = n.mother_name
-                         AND k.rel IN ('head', 'spouse') THEN 0 ELSE 1 END AS strength
-            FROM {w("no_kk")} AS n
-            JOIN {w("known")} AS k
-              ON {same_place}
-             AND k.record_id <> n.record_id
-             AND ((k.full_name = n.mother_name AND (k.sex IS NULL OR k.sex = 'F'))
-                  OR k.mother_name = n.mother_name)
-            WHERE n.mother_name IS NOT NULL AND n.kel IS NOT NULL
-              AND n.record_id NOT IN (SELECT record_id FROM {w("by_person")})
-        ) AS c
+            SELECT record_id, hh, strength,
+                   min(strength) OVER (PARTITION BY record_id) AS best
+            FROM (
+                SELECT n.record_id, k.hh,
+                       CASE WHEN k.rel IN ('head', 'spouse') THEN 0 ELSE 1 END AS strength
+                FROM {w("unplaced")} AS n
+                JOIN {w("known")} AS k ON k.kel = n.kel AND k.full_name = n.mother_name
+                WHERE {same_place} AND (k.sex IS NULL OR k.sex = 'F')
+                UNION ALL
+                SELECT n.record_id, k.hh, 1 AS strength
+                FROM {w("unplaced")} AS n
+                JOIN {w("known")} AS k ON k.kel = n.kel AND k.mother_name = n.mother_name
+                WHERE {same_place} AND k.record_id <> n.record_id
+            ) AS c
+        ) AS r
         WHERE strength = best
         GROUP BY record_id
         HAVING count(DISTINCT hh) = 1
@@ -468,11 +476,10 @@ def _resolve(
         "by_address",
         f"""
         SELECT n.record_id, min(k.hh) AS hh
-        FROM {w("no_kk")} AS n
-        JOIN {w("known")} AS k ON {same_place} AND k.address = n.address
-        WHERE n.address IS NOT NULL AND n.kel IS NOT NULL
-          AND n.record_id NOT IN (SELECT record_id FROM {w("by_person")})
-          AND n.record_id NOT IN (SELECT record_id FROM {w("by_mother")})
+        FROM {w("unplaced")} AS n
+        JOIN {w("known")} AS k ON k.kel = n.kel AND k.address = n.address
+        WHERE {same_place}
+          AND NOT EXISTS (SELECT 1 FROM {w("by_mother")} AS m WHERE m.record_id = n.record_id)
         GROUP BY n.record_id
         HAVING count(DISTINCT k.hh) = 1
         """,
