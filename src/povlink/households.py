@@ -7,6 +7,9 @@ same person can belong to two households over time, and one household can carry 
 tables; :func:`assign_household_ids` then gives the clusters stable ``H`` IDs with the same
 mechanism and lineage as persons (:mod:`povlink.ids`).
 
+A household is a KK family, not a *rumah tangga*: two cards under one roof (one DTKS ``IDBDT``)
+stay two households, and an agency's household key only places records that carry no card.
+
 The rules, in the order they apply
 ----------------------------------
 1. **KK numbers.** Records with the same valid KK number are one household. Two KK numbers are the
@@ -22,7 +25,8 @@ The rules, in the order they apply
 
    A married child who split off shares one person with the parents' card and changes role
    (child → head or spouse), and the two heads differ: the cards stay apart, so a person whose
-   KK changed never glues two real households together.
+   KK changed never glues two real households together. A person on more than four cards is a
+   linkage error, not a family history, and is left out of these comparisons.
 2. **Stale KK.** A list may copy a family's old card (the parents' card of a child who has
    since split off, or a card replaced after a move). A KK record goes to another household
 
@@ -68,6 +72,7 @@ from povlink.ids import StableIdResult, assign_stable_ids
 __all__ = [
     "HOUSEHOLD_EVIDENCE",
     "assign_household_ids",
+    "connected_components",
     "resolve_households",
 ]
 

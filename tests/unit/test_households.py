@@ -198,6 +198,18 @@ def test_mistyped_kk_number_of_a_known_member_joins_the_household(engine: Engine
     assert result == [{"dtks:1", "dtks:2", "kb:1"}]
 
 
+def test_person_on_many_cards_is_a_linkage_error_and_glues_nothing(engine: Engine) -> None:
+    """One wrongly merged person on five near-identical cards does not join the five families."""
+    cards = [f"33740115031000{i:02d}" for i in range(1, 6)]
+    records = [
+        record(f"dtks:{i}", f"head{i}", kk_number=kk, relationship="head")
+        for i, kk in enumerate(cards)
+    ]
+    records += [record(f"kis:{i}", "blob", kk_number=kk) for i, kk in enumerate(cards)]
+    result = households(engine, records)
+    assert result == [{f"dtks:{i}", f"kis:{i}"} for i in range(5)]
+
+
 def test_list_of_heads_without_kk_joins_their_households_through_the_person(
     engine: Engine,
 ) -> None:
