@@ -182,12 +182,12 @@ def quality_by_field(engine: Engine, t: WorkingTables) -> pd.DataFrame:
 
 
 def quality_by_flag(engine: Engine, t: WorkingTables) -> pd.DataFrame:
-    """Per list and flag code: records carrying it and their rate."""
+    """Per list and flag code: records carrying it, their rate, and what the code means."""
     return engine.query(
         "SELECT f.source, f.field, f.code, count(*) AS records, "
-        "count(*) * 1.0 / n.records AS rate "
+        "count(*) * 1.0 / n.records AS rate, f.description "
         f"FROM {t.rec_flag} f JOIN (SELECT source, count(*) AS records FROM {t.rec} "
         "GROUP BY source) n ON n.source = f.source "
-        "GROUP BY f.source, f.field, f.code, n.records "
+        "GROUP BY f.source, f.field, f.code, n.records, f.description "
         "ORDER BY f.source, records DESC, f.code"
     )

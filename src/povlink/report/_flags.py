@@ -57,6 +57,17 @@ KEY_FIELDS: Final[dict[str, str]] = {
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+#: How a key field is named in a sentence.
+_FIELD_WORDS: Final[dict[str, str]] = {
+    "nik": "NIK",
+    "kk_number": "KK number",
+    "full_name": "name",
+    "birth_date": "birth date",
+    "sex": "sex",
+    "kelurahan": "kelurahan",
+}
+
+
 @dataclass(frozen=True)
 class FlagCode:
     """One quality-flag code and how the report reads it."""
@@ -65,6 +76,23 @@ class FlagCode:
     field: str
     field_order: int
     nik_problem: NikProblem | None
+    description: str
+
+
+def describe_code(code: str) -> str:
+    """What a code means: the standardiser's own words, or the report's for ``<field>_missing``.
+
+    >>> describe_code("kk_number_missing")
+    'the KK number is empty: the list gives none'
+    """
+    from povlink.standardise import QUALITY_FLAGS
+
+    if code in QUALITY_FLAGS:
+        return QUALITY_FLAGS[code]
+    field = code.removesuffix("_missing")
+    if field != code and field in KEY_FIELDS:
+        return f"the {_FIELD_WORDS.get(field, field)} is empty: the list gives none"
+    return ""
 
 
 def field_of_code(code: str, fields: Iterable[str] = CANONICAL_FIELDS) -> str:
@@ -127,6 +155,7 @@ def read_flag_codes(codes: Iterable[str]) -> list[FlagCode]:
                 field=field,
                 field_order=order.get(field, len(order)),
                 nik_problem=nik_problem_of_code(code),
+                description=describe_code(code),
             )
         )
     return result

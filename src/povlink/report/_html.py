@@ -430,6 +430,16 @@ def _quality(report: IntegrationReport) -> str:
                 table_id=f"quality-{name}",
             )
         )
+    meanings = {str(f["code"]): fmt_text(f["description"]) for f in rows_of(report.quality_by_flag)}
+    if meanings:
+        parts.append(
+            "<h3>What the problems mean</h3>"
+            + render_table(
+                [Column("code", "Problem", "text"), Column("meaning", "Meaning", "text")],
+                [{"code": c, "meaning": m} for c, m in sorted(meanings.items())],
+                table_id="quality-codes",
+            )
+        )
     parts.append("</section>")
     return "".join(parts)
 

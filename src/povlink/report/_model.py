@@ -65,7 +65,9 @@ class IntegrationReport:
         ``records`` with at least one flag on the field, ``rate`` of the list's records, the
         ``flags`` seen, and ``rank``: 1 is the field to fix first (most records affected; ties by
         the field's weight for linkage, the NIK first).
-    ``quality_by_flag``: records and rate per list and flag code.
+    ``quality_by_flag``: records and rate per list and flag code, with the code's ``description``
+        (the standardiser's words; the report's own for ``<field>_missing``, an empty key field no
+        flag explains).
     """
 
     summary: pd.DataFrame

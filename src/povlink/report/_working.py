@@ -157,17 +157,26 @@ class WorkingTables:
         codes += [f"{field}_missing" for field in self._key_fields]
         code_map = pd.DataFrame(
             [
-                (c.code, c.field, c.field_order, c.nik_problem)
+                (c.code, c.field, c.field_order, c.nik_problem, c.description)
                 for c in read_flag_codes(str(x) for x in codes)
             ],
-            columns=["code", "field", "field_order", "nik_problem"],
-        ).astype({"code": str, "field": str, "field_order": "int64", "nik_problem": object})
+            columns=["code", "field", "field_order", "nik_problem", "description"],
+        ).astype(
+            {
+                "code": str,
+                "field": str,
+                "field_order": "int64",
+                "nik_problem": object,
+                "description": str,
+            }
+        )
         self._register("code_frame", code_map)
         self._create(
             "code_map",
             "SELECT CAST(code AS VARCHAR) AS code, CAST(field AS VARCHAR) AS field, "
             "CAST(field_order AS BIGINT) AS field_order, "
-            f"CAST(nik_problem AS VARCHAR) AS nik_problem FROM {self.code_frame}",
+            "CAST(nik_problem AS VARCHAR) AS nik_problem, "
+            f"CAST(description AS VARCHAR) AS description FROM {self.code_frame}",
         )
         # An empty key field that no flag on the field explains: the agency wrote nothing.
         missing = " UNION ".join(
@@ -180,7 +189,8 @@ class WorkingTables:
         union = f" UNION {missing}" if missing else ""
         self._create(
             "rec_flag",
-            "SELECT f.record_id, f.source, f.code, m.field, m.field_order, m.nik_problem "
+            "SELECT f.record_id, f.source, f.code, m.field, m.field_order, m.nik_problem, "
+            "m.description "
             f"FROM (SELECT record_id, source, code FROM {self.rec_code}{union}) f "
             f"JOIN {self.code_map} m ON m.code = f.code",
         )

@@ -359,6 +359,18 @@ def test_an_empty_field_is_missing_only_when_no_flag_explains_it(city: Engine) -
     }
 
 
+def test_quality_codes_carry_their_meaning(report: IntegrationReport) -> None:
+    """Codes of the standardiser keep its description; missing fields get the report's own."""
+    from povlink.standardise import QUALITY_FLAGS
+
+    meaning = dict(
+        zip(report.quality_by_flag["code"], report.quality_by_flag["description"], strict=True)
+    )
+    assert meaning["nik_excel_notation"] == QUALITY_FLAGS["nik_excel_notation"]
+    assert meaning["birth_date_missing"] == "the birth date is empty: the list gives none"
+    assert meaning["nik_missing"] == "the NIK is empty: the list gives none"
+
+
 # -- inputs and side effects ----------------------------------------------------------------
 def test_missing_tables_are_a_registry_error(engine: Engine) -> None:
     """Before resolving there is nothing to report on; the message says what to run."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from povlink.report._flags import field_of_code, nik_problem_of_code, read_flag_codes
+from povlink.report._flags import (
+    describe_code,
+    field_of_code,
+    nik_problem_of_code,
+    read_flag_codes,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +61,13 @@ def test_read_flag_codes_orders_fields_for_fixing() -> None:
     assert read["phone_invalid"].field_order == 15
     assert read["zz_odd"].field_order == 16
     assert [c.code for c in read_flag_codes(["b_x", "a_x", "b_x"])] == ["a_x", "b_x"]
+
+
+def test_describe_code() -> None:
+    """The standardiser's words for its codes, the report's for empty key fields, else nothing."""
+    from povlink.standardise import QUALITY_FLAGS
+
+    assert describe_code("nik_shared") == QUALITY_FLAGS["nik_shared"]
+    assert describe_code("kelurahan_missing") == "the kelurahan is empty: the list gives none"
+    assert describe_code("phone_missing") == ""
+    assert describe_code("zz_odd") == ""
