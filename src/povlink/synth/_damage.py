@@ -559,11 +559,13 @@ def damage_records(
     kelurahan_names: Text,
     mixed_case: bool,
     has_stale: bool,
+    mapped: frozenset[str] = frozenset({"kk_number", "mother_name"}),
 ) -> Damaged:
     """Apply ``rates`` to ``records``; the result says what is missing and logs every decision.
 
     ``has_stale`` tells whether the list is from the newer snapshot (stale KK and address apply);
-    ``mixed_case`` whether names are written in mixed case (else all-caps damage cannot show).
+    ``mixed_case`` whether names are written in mixed case (else all-caps damage cannot show);
+    ``mapped`` the canonical fields the list carries: KK and mother's-name damage needs them.
     """
     r = dataclasses.replace(records)  # fields are replaced below, never modified in place
     n = len(r)
@@ -591,10 +593,11 @@ def damage_records(
     log["nik_head"] = _log(member, sel)
 
     # KK
-    changed = pc.not_equal(r.kk_old, "").to_numpy(zero_copy_only=False) & has_stale
+    has_kk = np.full(n, "kk_number" in mapped)
+    changed = pc.not_equal(r.kk_old, "").to_numpy(zero_copy_only=False) & has_stale & has_kk
     kind = _exclusive(rng, n, [rates.kk_missing, rates.kk_stale])
-    kk_missing = kind == 0
-    log["kk_missing"] = _log(everyone, kk_missing)
+    kk_missing = (kind == 0) & has_kk
+    log["kk_missing"] = _log(has_kk, kk_missing)
     sel = (kind == 1) & changed
     r.kk = where(sel, r.kk_old, r.kk)
     log["kk_stale"] = _log(changed, sel)
@@ -641,9 +644,10 @@ def damage_records(
     r.full_name = put(r.full_name, sel, pc.utf8_upper(_subset(r.full_name, sel)))
     log["name_caps"] = _log(caps_eligible, sel)
 
-    sel = rng.random(n) < rates.mother_name_typo
+    has_mother = np.full(n, "mother_name" in mapped)
+    sel = has_mother & (rng.random(n) < rates.mother_name_typo)
     r.mother_name = put(r.mother_name, sel, misspell(rng, r.mother_name.filter(pa.array(sel))))
-    log["mother_name_typo"] = _log(everyone, sel)
+    log["mother_name_typo"] = _log(has_mother, sel)
 
     # Birth date
     kind = _exclusive(rng, n, [getattr(rates, k) for k in _DATE_KINDS])

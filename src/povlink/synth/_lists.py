@@ -41,6 +41,9 @@ from povlink.synth._text import (
 
 Columns = dict[str, Text]
 
+#: Person fields a list may or may not carry (the others every list has).
+OPTIONAL_FIELDS: Final[frozenset[str]] = frozenset({"mother_name", "partner_name", "phone"})
+
 
 # --- the city as arrays ------------------------------------------------------------------------
 
@@ -129,18 +132,30 @@ class City:
             self._ages[epoch] = age_at(self.birth, (T0, T1)[epoch])
         return self._ages[epoch]
 
-    def records(self, persons: IntArray, epoch: int) -> Records:
-        """The true records of ``persons`` as an agency would see them at ``epoch``."""
+    def records(
+        self, persons: IntArray, epoch: int, *, optional: frozenset[str] = OPTIONAL_FIELDS
+    ) -> Records:
+        """The true records of ``persons`` as an agency would see them at ``epoch``.
+
+        Of :data:`OPTIONAL_FIELDS`, only those in ``optional`` are filled (others are blank),
+        which saves the work for the fields a list does not carry.
+        """
         hh = self.household[epoch][persons]
         rel = self.relationship[epoch][persons]
         head = self.head[epoch][hh]
-        male_partner = self._male_partner(epoch)[hh]
-        has_partner = (male_partner >= 0) & (male_partner != persons)
+        n = len(persons)
+        blank = pa.repeat(pa.scalar("", pa.string()), n)
+        if "partner_name" in optional:
+            male_partner = self._male_partner(epoch)[hh]
+            has_partner = (male_partner >= 0) & (male_partner != persons)
+            partner = self.full_name.take(pa.array(np.maximum(male_partner, 0)))
+            partner_name = where(has_partner, partner, "")
+        else:
+            partner_name = blank
         kk = self.kk[epoch].take(pa.array(hh))
         street = self.street[epoch].take(pa.array(hh))
         kel = self.kelurahan[epoch][hh]
         rt, rw = self.rt[epoch][hh], self.rw[epoch][hh]
-        n = len(persons)
         if epoch == 1:
             hh0 = self.household[0][persons]
             was = hh0 >= 0
@@ -172,12 +187,12 @@ class City:
             kk=kk,
             kk_old=kk_old,
             full_name=self.full_name.take(pa.array(persons)),
-            mother_name=self.mother_name.take(pa.array(persons)),
-            partner_name=where(
-                has_partner, self.full_name.take(pa.array(np.maximum(male_partner, 0))), ""
+            mother_name=(
+                self.mother_name.take(pa.array(persons)) if "mother_name" in optional else blank
             ),
+            partner_name=partner_name,
             birth_place=self.birth_place.take(pa.array(persons)),
-            phone=self.phone.take(pa.array(persons)),
+            phone=self.phone.take(pa.array(persons)) if "phone" in optional else blank,
             street=street,
             rt=rt,
             rw=rw,
@@ -302,6 +317,7 @@ class ListSpec:
     options: dict[str, str] = field(default_factory=dict)
     whole_city: bool = False
     sorted_by_household: bool = False
+    uses: frozenset[str] = OPTIONAL_FIELDS  # which optional person fields the layout writes
 
     @property
     def snapshot(self) -> dt.date:
@@ -363,7 +379,7 @@ def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> Buil
         order = np.lexsort((rel, hh, kel, copy))
     else:
         order = rng.permutation(len(persons))
-    records = city.records(persons[order], spec.epoch)
+    records = city.records(persons[order], spec.epoch, optional=spec.uses)
     records.copy = copy[order]
     records.duplicated = duplicated[order]
     damaged = damage_records(
@@ -373,6 +389,7 @@ def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> Buil
         kelurahan_names=city.regions.kelurahan_name,
         mixed_case=spec.mixed_case,
         has_stale=spec.epoch == 1,
+        mapped=frozenset(spec.mapping),
     )
     layout = spec.layout(damaged, city, stream(seed, f"layout:{spec.name}"))
     table = pa.table({k: v.cast(pa.string()) for k, v in layout.columns.items()})

@@ -42,6 +42,7 @@ from povlink.synth._text import (
     choose,
     civil_from_days,
     join,
+    put,
     take,
     texts,
     where,
@@ -454,8 +455,10 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
     nm = stream(seed, "names")
     year, _, _ = civil_from_days(birth)
     full_name = draw_full_names(nm, male, year)
-    outside_mother = draw_full_names(nm, np.zeros(p_all, bool), year - 25)
-    mother_name = where(mother >= 0, take(full_name, np.maximum(mother, 0)), outside_mother)
+    # Mothers who do not live in the city get a name of their own generation.
+    outside = mother < 0
+    outside_mother = draw_full_names(nm, np.zeros(int(outside.sum()), bool), year[outside] - 25)
+    mother_name = put(take(full_name, np.maximum(mother, 0)), outside, outside_mother)
     age_t1 = age_at(birth, T1)
     native = nm.random(p_all) < np.where(age_t1 < 18, 0.9, 0.55)
     birth_place = where(native, "Semarang", choose(nm, BIRTH_PLACES, BIRTH_PLACE_WEIGHTS, p_all))

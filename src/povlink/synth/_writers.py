@@ -76,7 +76,7 @@ def write_csv(
 
 def write_parquet(table: pa.Table, path: Path) -> None:
     """A parquet file of string columns, without pandas metadata."""
-    pq.write_table(table.replace_schema_metadata(None), path, compression="zstd")
+    pq.write_table(table.replace_schema_metadata(None), path, compression="snappy")
 
 
 def write_jsonl(table: pa.Table, path: Path) -> None:
@@ -227,7 +227,7 @@ def write_xlsx(table: pa.Table, path: Path, *, sheet: str = "Sheet1") -> None:
             info = zipfile.ZipInfo(name, _ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            archive.writestr(info, parts[name], compresslevel=6)
+            archive.writestr(info, parts[name], compresslevel=1)
 
 
 def write_list(spec: ListSpec, table: pa.Table, out_dir: Path) -> Path:
