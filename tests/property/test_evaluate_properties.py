@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from povlink.evaluate import evaluate_clusters
@@ -20,6 +20,7 @@ def _frames(predicted: list[int], truth: list[int]) -> tuple[pd.DataFrame, pd.Da
     )
 
 
+@settings(deadline=None)  # pandas groupbys: first calls are slow on a busy machine
 @given(labellings)
 def test_perfect_prediction_scores_one(truth: list[int]) -> None:
     """Predicting the truth itself scores 1.0 everywhere."""
@@ -28,6 +29,7 @@ def test_perfect_prediction_scores_one(truth: list[int]) -> None:
     assert (s.pairwise_precision, s.pairwise_recall, s.bcubed_f1) == (1.0, 1.0, 1.0)
 
 
+@settings(deadline=None)  # pandas groupbys: first calls are slow on a busy machine
 @given(st.data())
 def test_scores_do_not_depend_on_cluster_names(data: st.DataObject) -> None:
     """Renaming clusters (a permutation of labels) and reordering rows changes no score."""
@@ -43,6 +45,7 @@ def test_scores_do_not_depend_on_cluster_names(data: st.DataObject) -> None:
     assert evaluate_clusters(shuffled, truth) == base
 
 
+@settings(deadline=None)  # pandas groupbys: first calls are slow on a busy machine
 @given(labellings, st.data())
 def test_scores_are_probabilities_and_f1_between_p_and_r(
     predicted_labels: list[int], data: st.DataObject
@@ -60,6 +63,7 @@ def test_scores_are_probabilities_and_f1_between_p_and_r(
         assert min(p, r) - 1e-12 <= f <= max(p, r) + 1e-12
 
 
+@settings(deadline=None)  # pandas groupbys: first calls are slow on a busy machine
 @given(labellings)
 def test_singletons_have_perfect_bcubed_precision(truth_labels: list[int]) -> None:
     """Leaving every record alone is never wrong about who belongs together."""

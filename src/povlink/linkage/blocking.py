@@ -21,15 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from povlink.engine import quote_identifier
+from povlink.engine import Engine, quote_identifier
 from povlink.schema import StandardisedRecord, sql_columns
 
 __all__ = [
     "DETERMINISTIC_RULES",
     "LINK_INPUT_COLUMNS",
+    "LOOSE_RULES",
     "PREDICTION_RULES",
     "TRAINING_RULES",
     "BlockingRule",
+    "choose_loose_rules",
     "link_input_sql",
 ]
 
@@ -78,6 +80,21 @@ PREDICTION_RULES: Final[tuple[BlockingRule, ...]] = (
         "l.birth_date = r.nik_birth_date AND l.name_first = r.name_first",
         ("nik_birth_date", "birth_date", "name_first"),
     ),
+)
+
+#: Looser rules, added in this order while the pairs they generate (counted before any is run)
+#: fit a budget: on a small table they cost little and catch records with two or three damaged
+#: fields; on a city they would swamp the model, so there only the cheap ones are kept.
+LOOSE_RULES: Final[tuple[BlockingRule, ...]] = (
+    BlockingRule.on("address"),
+    BlockingRule.on("name_first", "kelurahan_key"),
+    BlockingRule.on("name_last", "kelurahan_key"),
+    BlockingRule.on("name_first", "name_last"),
+    BlockingRule.on("birth_date"),
+    BlockingRule.on("kelurahan_key"),
+    BlockingRule.on("name_first"),
+    BlockingRule.on("name_last"),
+    BlockingRule.on("name_phonetic"),
 )
 
 #: Pairs for EM training, as slots of alternatives (the first usable rule of each slot is used):
@@ -131,6 +148,7 @@ LINK_INPUT_COLUMNS: Final[tuple[str, ...]] = (
     "name_last",
     "name_key",
     "kelurahan_key",
+    "address_tokens",
 )
 
 
@@ -162,5 +180,36 @@ def link_input_sql(table: str, available: set[str]) -> str:
         "AS name_last",
         f"array_to_string(list_sort({tokens}), ' ') AS name_key",
         f"coalesce({col('kelurahan_code')}, {col('kelurahan_name')}) AS kelurahan_key",
+        f"list_distinct(string_split({col('address')}, ' ')) AS address_tokens",
     ]
     return f"SELECT {', '.join(parts)} FROM {quote_identifier(table)}"
+
+
+def count_pairs(engine: Engine, table: str, rule: BlockingRule) -> int:
+    """How many pairs an equality rule generates on ``table`` (from block sizes, no join)."""
+    keys = ", ".join(quote_identifier(c) for c in rule.needs)
+    present = " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in rule.needs)
+    rows = engine.rows(
+        f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n "
+        f"FROM {quote_identifier(table)} WHERE {present} GROUP BY {keys}) AS blocks"
+    )
+    return int(rows[0][0])
+
+
+def choose_loose_rules(
+    engine: Engine, table: str, available: set[str], budget: float
+) -> list[BlockingRule]:
+    """The :data:`LOOSE_RULES` (usable on ``table``) whose pairs, added in order, fit ``budget``.
+
+    A rule that alone would overrun what is left of the budget is skipped and the next one
+    tried, so the choice depends only on the data (deterministic).
+    """
+    chosen, spent = [], 0
+    for rule in LOOSE_RULES:
+        if not set(rule.needs) <= available:
+            continue
+        n = count_pairs(engine, table, rule)
+        if spent + n <= budget:
+            chosen.append(rule)
+            spent += n
+    return chosen

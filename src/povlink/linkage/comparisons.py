@@ -266,12 +266,17 @@ def area_comparison() -> ComparisonCreator:
     kel = _same("kelurahan")
     return _comparison(
         "area",
-        "Area: same kelurahan with RW and RT, with RW, same kelurahan, same kecamatan",
+        "Area: same kelurahan with RW and RT, with RW, same kelurahan, names alike, kecamatan",
         [
             _null(null_sql, "no region on either side"),
             _level(f"{kel} AND rw_l = rw_r AND rt_l = rt_r", "same kelurahan, RW and RT"),
             _level(f"{kel} AND rw_l = rw_r", "same kelurahan and RW"),
             _level(kel, "same kelurahan"),
+            _level(
+                "(kelurahan_code_l IS NULL OR kelurahan_code_r IS NULL) "
+                "AND jaro_winkler_similarity(kelurahan_name_l, kelurahan_name_r) >= 0.9",
+                "kelurahan names alike (no code to compare)",
+            ),
             _level(_same("kecamatan"), "same kecamatan"),
             _else(),
         ],
@@ -279,14 +284,25 @@ def area_comparison() -> ComparisonCreator:
 
 
 def address_comparison() -> ComparisonCreator:
-    """The normalised street address text: exact or close by Jaro-Winkler."""
+    """The normalised street address text: exact, close, or the same words in another order.
+
+    Agency lists write the same address in different orders and with parts left out ("Jl. Melati
+    12 Gg. 3" against "Gg. 3 Jl. Melati 12"), so words shared count beside string similarity.
+    """
     return _comparison(
         "address",
-        "Street address: exact, Jaro-Winkler ≥ 0.9, ≥ 0.75",
+        "Street address: exact, Jaro-Winkler ≥ 0.9, words shared, Jaro-Winkler ≥ 0.75",
         [
             _null("address_l IS NULL OR address_r IS NULL"),
             _level("address_l = address_r", "same address"),
             cll.JaroWinklerLevel("address", 0.9).configure(label_for_charts="Jaro-Winkler ≥ 0.9"),
+            cll.And(
+                cll.ArraySubsetLevel("address_tokens"),
+                cll.ArrayIntersectLevel("address_tokens", 2),
+            ).configure(label_for_charts="one address's words all in the other (≥ 2 words)"),
+            cll.ArrayIntersectLevel("address_tokens", 3).configure(
+                label_for_charts="at least three words shared"
+            ),
             cll.JaroWinklerLevel("address", 0.75).configure(label_for_charts="Jaro-Winkler ≥ 0.75"),
             _else(),
         ],

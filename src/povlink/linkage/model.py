@@ -34,6 +34,7 @@ from povlink.linkage.blocking import (
     PREDICTION_RULES,
     TRAINING_RULES,
     BlockingRule,
+    choose_loose_rules,
     link_input_sql,
 )
 from povlink.linkage.comparisons import COMPARISONS
@@ -47,7 +48,7 @@ __all__ = ["DEFAULT_THRESHOLD", "PAIR_COLUMNS", "LinkageModel"]
 #: benchmark (``benchmarks/accuracy.py``): the best F1 on the synthetic city and FEBRL4 together.
 DEFAULT_THRESHOLD: Final[float] = 0.9
 
-#: Columns of the pair table written by :meth:`LinkageModel.predict`, before the comparison levels.
+#: Columns of the pair table written by :meth:`LinkageModel.predict`.
 PAIR_COLUMNS: Final[tuple[str, ...]] = (
     "unique_id_l",
     "unique_id_r",
@@ -74,6 +75,8 @@ class LinkageModel:
         max_pairs_for_u: how many random pairs estimate the u probabilities.
         max_pairs_for_em: at most this many pairs per EM training rule (sampled deterministically).
         prior_recall: the share of true matches the deterministic rules are assumed to find.
+        max_pairs_for_loose_blocking: budget of pairs for the looser blocking rules
+            (:data:`~povlink.linkage.blocking.LOOSE_RULES`), chosen at fit time.
         blocking_rules: SQL blocking rules (``l.x = r.x ...``) replacing povlink's own
             prediction rules; ``None`` uses :data:`~povlink.linkage.blocking.PREDICTION_RULES`.
 
@@ -89,6 +92,7 @@ class LinkageModel:
         max_pairs_for_u: float = 5e6,
         max_pairs_for_em: float = 2e6,
         prior_recall: float = 0.7,
+        max_pairs_for_loose_blocking: float = 5e6,
         blocking_rules: Sequence[str] | None = None,
     ) -> None:
         self.threshold = threshold
@@ -96,6 +100,7 @@ class LinkageModel:
         self.max_pairs_for_u = max_pairs_for_u
         self.max_pairs_for_em = max_pairs_for_em
         self.prior_recall = prior_recall
+        self.max_pairs_for_loose_blocking = max_pairs_for_loose_blocking
         self.blocking_rules = blocking_rules
 
     def __repr__(self) -> str:
@@ -126,7 +131,13 @@ class LinkageModel:
                 "full_name and birth_date is missing. Map at least a NIK, or a name and a "
                 "birth date, in each source."
             )
+        n = engine.count(table)
+        _build_link_input(engine, table)
         prediction_rules = _usable(self._prediction_rules(), available)
+        if self.blocking_rules is None:
+            prediction_rules += choose_loose_rules(
+                engine, _LINK_INPUT, available, self.max_pairs_for_loose_blocking
+            )
         settings = {
             "link_type": "dedupe_only",
             "unique_id_column_name": "unique_id",
@@ -139,10 +150,9 @@ class LinkageModel:
             "em_convergence": 0.0001,
             "max_iterations": 25,
         }
-        n = engine.count(table)
         # Sampling only pays (and Splink's probe only works) on large tables.
         max_pairs = self.max_pairs_for_em if n * (n - 1) / 2 > self.max_pairs_for_em else None
-        with _linker(engine, table, settings) as linker:
+        with _linker(engine, settings) as linker:
             deterministic = _usable(DETERMINISTIC_RULES, available)
             if deterministic:
                 linker.training.estimate_probability_two_random_records_match(
@@ -201,15 +211,14 @@ class LinkageModel:
     ) -> None:
         """Score every candidate pair of ``table`` and write them to the table ``output``.
 
-        ``output`` has Splink's columns (:data:`PAIR_COLUMNS`: ``unique_id_l < unique_id_r``
-        are record ids) and one ``gamma_<comparison>`` level per comparison, ordered by the
-        pair's ids.
+        ``output`` has Splink's columns (:data:`PAIR_COLUMNS`; ``unique_id_l < unique_id_r`` are
+        record ids), ordered by the pair's ids. :func:`~povlink.linkage.explain_pair` says why.
         """
         self.check_is_fitted()
-        with _linker(engine, table, self.settings_) as linker:
+        _build_link_input(engine, table)
+        with _linker(engine, self.settings_) as linker:
             scored = linker.inference.predict(warning_mode="never")
-            gammas = [c for c in scored.columns_escaped if c.startswith("gamma_")]
-            columns = ", ".join([*PAIR_COLUMNS, *gammas])
+            columns = ", ".join(PAIR_COLUMNS)
             engine.create_table(
                 output,
                 f"SELECT {columns} FROM {scored.physical_name} ORDER BY unique_id_l, unique_id_r",
@@ -277,16 +286,21 @@ def _usable(rules: Sequence[BlockingRule], available: set[str]) -> list[Blocking
     return [r for r in rules if set(r.needs) <= available]
 
 
-@contextlib.contextmanager
-def _linker(engine: Engine, table: str, settings: dict[str, Any]) -> Iterator[Linker]:
-    """A Splink linker over the link input of ``table``; its working tables are dropped after."""
-    from splink import Linker
-
+def _build_link_input(engine: Engine, table: str) -> None:
+    """The link input of ``table`` (see :func:`link_input_sql`), ordered by record id."""
     engine.create_table(
         _LINK_INPUT,
         link_input_sql(table, set(engine.columns(table))) + " ORDER BY unique_id",
         temporary=True,
     )
+
+
+@contextlib.contextmanager
+def _linker(engine: Engine, settings: dict[str, Any]) -> Iterator[Linker]:
+    """A Splink linker over the link input; its working tables and the input are dropped after."""
+    from splink import Linker
+
+    _finish_pending_results(engine)
     db_api = engine.splink_api()
     splink_logger = logging.getLogger("splink")
     level = splink_logger.level
@@ -302,6 +316,15 @@ def _linker(engine: Engine, table: str, settings: dict[str, Any]) -> Iterator[Li
         splink_logger.setLevel(level)
         db_api.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
         engine.drop_table(_LINK_INPUT)
+
+
+def _finish_pending_results(engine: Engine) -> None:
+    """Leave no half-read result on the connection before Splink uses it.
+
+    DuckDB 2 refuses relation queries (which Splink uses) while an earlier result on the same
+    connection is unread, and ``Engine.scalar`` reads only one row; a fully read query clears it.
+    """
+    engine.rows("SELECT 1")
 
 
 def _train_m_from_labels(engine: Engine, linker: Linker, labels: pd.DataFrame) -> None:
