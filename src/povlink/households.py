@@ -17,7 +17,10 @@ The rules, in the order they apply
    number) when
 
    a. the same person is the *principal head* of both: the person written as head most often on
-      that KK (ties: the person who heads fewer KKs, then the smallest person ID); or
+      that KK (ties: the person who heads fewer KKs, then the smallest person ID); or the
+      principal head of one card is on a more recent card (by its recording date, see 3a) in a
+      list that states no role: a head moves with the family's new card, while a married child
+      who split off is never the head of the parents' card; or
    b. they share at least two persons, and no shared person has a different known role on the two
       cards; or
    c. they share a person without a role conflict and the numbers differ by at most two edits
@@ -322,6 +325,13 @@ def _resolve(
         """,
     )
     table(
+        "crowded",
+        f"""
+        SELECT person FROM {w("kk_person")} GROUP BY person
+        HAVING count(*) > {_MAX_KKS_PER_PERSON}
+        """,
+    )
+    table(
         "kk_shared",
         f"""
         SELECT a.kk AS kk_a, b.kk AS kk_b, count(*) AS shared,
@@ -329,10 +339,7 @@ def _resolve(
                         THEN 1 ELSE 0 END) AS role_changes
         FROM {w("kk_person")} AS a
         JOIN {w("kk_person")} AS b ON a.person = b.person AND a.kk < b.kk
-        WHERE a.person NOT IN (
-            SELECT person FROM {w("kk_person")} GROUP BY person
-            HAVING count(*) > {_MAX_KKS_PER_PERSON}
-        )
+        WHERE a.person NOT IN (SELECT person FROM {w("crowded")})
         GROUP BY a.kk, b.kk
         """,
     )
@@ -343,6 +350,13 @@ def _resolve(
             SELECT a.kk AS a, b.kk AS b
             FROM {w("kk_head")} AS a JOIN {w("kk_head")} AS b
               ON a.person = b.person AND a.kk < b.kk
+            UNION ALL
+            SELECT h.kk AS a, p.kk AS b
+            FROM {w("kk_head")} AS h
+            JOIN {w("kk_person")} AS p
+              ON p.person = h.person AND p.kk <> h.kk AND p.role IS NULL
+            WHERE {_kk_date_key("p.kk")} > {_kk_date_key("h.kk")}
+              AND h.person NOT IN (SELECT person FROM {w("crowded")})
             UNION ALL
             SELECT kk_a AS a, kk_b AS b FROM {w("kk_shared")}
             WHERE role_changes = 0 AND (shared >= 2 OR levenshtein(kk_a, kk_b) <= 2)

@@ -136,6 +136,37 @@ def test_moved_household_with_a_new_kk_stays_one_household(engine: Engine) -> No
     assert result == [{"dtks:1", "dtks:2", "kis:1", "kis:2", "kis:3"}]
 
 
+def test_head_seen_on_a_newer_card_in_a_list_without_roles_carries_the_household(
+    engine: Engine,
+) -> None:
+    """A moved family whose new card appears on the head's record alone is still one household."""
+    result = households(
+        engine,
+        [
+            record("dtks:1", "father", kk_number=KK_PARENTS, relationship="head"),
+            record("dtks:2", "son", kk_number=KK_PARENTS, relationship="child"),
+            record("kis:1", "father", kk_number=KK_MOVED),
+        ],
+    )
+    assert result == [{"dtks:1", "dtks:2", "kis:1"}]
+
+
+def test_child_heading_a_new_card_seen_on_the_parents_card_without_role_stays_apart(
+    engine: Engine,
+) -> None:
+    """The head of the newer card on the older card (a stale copy) does not join the two."""
+    result = households(
+        engine,
+        [
+            record("dtks:1", "father", kk_number=KK_PARENTS, relationship="head"),
+            record("dtks:2", "mother", kk_number=KK_PARENTS, relationship="spouse"),
+            record("regsosek:1", "sari", kk_number=KK_SPLIT, relationship="head"),
+            record("kis:1", "sari", kk_number=KK_PARENTS),
+        ],
+    )
+    assert result == [{"dtks:1", "dtks:2"}, {"kis:1", "regsosek:1"}]
+
+
 def test_moved_household_without_relationships_is_joined_by_two_shared_members(
     engine: Engine,
 ) -> None:
