@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-all lint format demo bench clean
+.PHONY: install test test-all test-browser lint format demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 ## Everything, including city-scale and browser tests.
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m '' 
+
+## The report page in headless Chromium (Debian's chromium package; skipped if missing).
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -q -m browser tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -9,10 +9,13 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from povlink import __version__
 from povlink.exceptions import PovlinkError
+
+if TYPE_CHECKING:
+    from povlink.evaluate import Scores
 
 log = logging.getLogger("povlink")
 
@@ -51,6 +54,134 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    from povlink.project import Project
+
+    result = Project.from_toml(args.config).resolve(retrain=args.retrain)
+    s = result.summary
+    if args.json:
+        _print_json(s.to_dict())
+        return 0
+    model = "trained" if s.model_trained else "reused"
+    print(f"run {s.run_id}: {s.records:,} records from {len(s.sources)} list(s)")
+    print(f"  persons      {s.persons:,}")
+    print(f"  households   {s.households:,}")
+    print(
+        f"  links        {s.links:,} of {s.pairs_scored:,} scored pairs (threshold {s.threshold})"
+    )
+    print(f"  model        {model}")
+    print(
+        f"  person IDs   {s.ids_created:,} created, {s.ids_carried_forward:,} carried forward, "
+        f"{s.ids_retired:,} retired"
+    )
+    print("  seconds      " + ", ".join(f"{k} {v:.1f}" for k, v in s.stage_seconds.items()))
+    return 0
+
+
+def _print_scores(label: str, scores: Scores | None) -> None:
+    if scores is None:
+        return
+    print(
+        f"  {label:<11} pairwise P {scores.pairwise_precision:.4f} R {scores.pairwise_recall:.4f} "
+        f"F1 {scores.pairwise_f1:.4f} | B-cubed P {scores.bcubed_precision:.4f} "
+        f"R {scores.bcubed_recall:.4f} F1 {scores.bcubed_f1:.4f}"
+    )
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from povlink.project import Project
+
+    evaluation = Project.from_toml(args.config).evaluate(args.truth)
+    if args.json:
+        _print_json(evaluation.to_dict())
+        return 0
+    print(f"against {args.truth} ({evaluation.persons.records:,} records)")
+    _print_scores("persons", evaluation.persons)
+    _print_scores("households", evaluation.households)
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from povlink.synth import generate_city
+
+    city = generate_city(
+        args.out,
+        households=args.households,
+        seed=args.seed,
+        whole_city_register=args.whole_city_register,
+    )
+    print(
+        f"wrote {len(city.lists)} lists ({city.records:,} records of {city.persons:,} residents "
+        f"in {city.households:,} households) to {city.out_dir}"
+    )
+    print(f"  project file  {city.project_file}")
+    print(f"  truth         {city.truth_file}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from povlink.project import Project
+    from povlink.synth import generate_city
+
+    folder: Path = args.dir
+    registry = folder / "registry.duckdb"
+    registry.unlink(missing_ok=True)  # a demo starts from scratch
+    city = generate_city(folder, households=args.households, seed=args.seed)
+    print(f"synthesised {city.records:,} records in {len(city.lists)} lists under {folder}")
+    project = Project.from_toml(city.project_file)
+    summary = project.resolve().summary
+    print(
+        f"resolved into {summary.persons:,} persons and {summary.households:,} households "
+        f"({summary.links:,} links, {sum(summary.stage_seconds.values()):.1f} s)"
+    )
+    evaluation = project.evaluate(city.truth_file)
+    print("accuracy against the synthetic truth:")
+    _print_scores("persons", evaluation.persons)
+    _print_scores("households", evaluation.households)
+    report = project.report()
+    html = report.to_html(folder / "report.html")
+    figures = report.to_json()
+    print(
+        f"the lists name {figures.get('list_households', 'n/a')} households in total; "
+        f"{figures['households']:,} distinct"
+    )
+    print(f"report: {html}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from povlink.project import Project
+
+    report = Project.from_toml(args.config).report()
+    if args.html:
+        report.to_html(args.html)
+        print(args.html)
+    if args.json or not args.html:
+        _print_json(report.to_json())
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from povlink.project import Project
+
+    history = Project.from_toml(args.config).history(args.person_id)
+    if args.json:
+        _print_json(
+            {
+                "person_id": history.person_id,
+                "records": history.records.to_dict(orient="records"),
+                "events": history.events.to_dict(orient="records"),
+            }
+        )
+        return 0
+    print(f"person {history.person_id}")
+    print("records (run_from..run_to: the runs in which the record carried this ID)")
+    print(history.records.to_string(index=False) if not history.records.empty else "  none")
+    print("events")
+    print(history.events.to_string(index=False) if not history.events.empty else "  none")
+    return 0
+
+
 # -- parser -------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``povlink`` command."""
@@ -72,6 +203,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", _cmd_ingest, "read every source into the registry")
     p.add_argument("config", type=Path, help="the project file (povlink.toml)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = add("resolve", _cmd_resolve, "ingest, standardise, link and assign stable IDs")
+    p.add_argument("config", type=Path, help="the project file (povlink.toml)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--retrain", action="store_true", help="train a new model, do not reuse")
+
+    p = add("evaluate", _cmd_evaluate, "precision, recall and F1 against a truth file")
+    p.add_argument("config", type=Path, help="the project file (povlink.toml)")
+    p.add_argument(
+        "--truth", type=Path, required=True, help="csv: record_id,person_id[,household_id]"
+    )
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+
+    p = add("synth", _cmd_synth, "write a synthetic city: agency lists, truth and povlink.toml")
+    p.add_argument("--out", type=Path, required=True, help="the folder to write into")
+    p.add_argument("--households", type=int, default=2_000, help="households in the city")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
+    p.add_argument(
+        "--whole-city-register", action="store_true", help="add a list of every resident"
+    )
+
+    p = add("demo", _cmd_demo, "synthesise a small city, resolve and evaluate it, write the report")
+    p.add_argument("--dir", type=Path, default=Path("povlink-demo"), help="where to write")
+    p.add_argument("--households", type=int, default=2_000, help="households in the city")
+    p.add_argument("--seed", type=int, default=2026, help="random seed of the city")
+
+    p = add("report", _cmd_report, "the integration report: overlaps, coverage, data quality")
+    p.add_argument("config", type=Path, help="the project file (povlink.toml)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write one self-contained HTML page")
+
+    p = add("history", _cmd_history, "a person's records over time and the events on the ID")
+    p.add_argument("config", type=Path, help="the project file (povlink.toml)")
+    p.add_argument("person_id", help="a person ID such as P000000042")
+    p.add_argument("--json", action="store_true", help="print as JSON")
 
     p = add("export", _cmd_export, "write the register's tables as csv files")
     p.add_argument("config", type=Path, help="the project file (povlink.toml)")

@@ -99,7 +99,7 @@ class Engine:
     def execute(self, sql: str, params: Sequence[object] | None = None) -> None:
         """Run a statement for its effect."""
         with self._lock:
-            self._con.execute(sql, params)
+            self._con.execute(sql, params).fetchall()
 
     def query(self, sql: str, params: Sequence[object] | None = None) -> pd.DataFrame:
         """Run a query and return its result as a DataFrame."""
@@ -114,12 +114,14 @@ class Engine:
     def scalar(self, sql: str, params: Sequence[object] | None = None) -> Any:
         """Run a query that returns one value."""
         with self._lock:
-            row = self._con.execute(sql, params).fetchone()
-        return None if row is None else row[0]
+            rows = self._con.execute(sql, params).fetchall()  # fetch all: DuckDB 2 needs it done
+        return rows[0][0] if rows else None
 
     def arrow(self, sql: str, params: Sequence[object] | None = None) -> Any:
         """Run a query and return a ``pyarrow.Table`` (zero-copy where possible)."""
         with self._lock:
+            if params is None:
+                return self._con.sql(sql).to_arrow_table()
             return self._con.execute(sql, params).to_arrow_table()
 
     # -- tables ------------------------------------------------------------------------------
@@ -131,6 +133,19 @@ class Engine:
     def unregister(self, name: str) -> None:
         with self._lock:
             self._con.unregister(name)
+
+    def copy_table(self, source: Engine, sql: str, name: str, *, temporary: bool = False) -> None:
+        """Create table ``name`` here from a query run on another engine (through Arrow).
+
+        Splink runs in its own in-memory workspace engine: its internal statements may fail and
+        retry, which would abort the registry's transaction if they ran inside it.
+        """
+        view = f"__copy_{name}"
+        self.register(view, source.arrow(sql))
+        try:
+            self.create_table(name, f"SELECT * FROM {quote_identifier(view)}", temporary=temporary)
+        finally:
+            self.unregister(view)
 
     def create_table(self, name: str, sql: str, *, temporary: bool = False) -> None:
         """(Re)create table ``name`` from a query."""

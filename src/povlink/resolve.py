@@ -1,0 +1,314 @@
+"""The main job: from agency lists to persons and households with stable IDs.
+
+Stages, each a set of SQL statements inside the engine, all inside one registry run (so a run
+that fails or is killed at any point leaves the registry at the previous run)::
+
+    ingest ─► standardise ─► train or reuse model ─► predict ─► cluster ─► stable person IDs
+           ─► households ─► stable household IDs ─► store
+
+Tables this module keeps in the registry (see ``docs/tables.md``):
+
+* ``standardised``       the standardised current records (what linkage, report and match read)
+* ``models``             ``run_id, created_at, settings_json``: the trained model, reused until
+  ``retrain``
+* ``links``              the scored pairs at or above the threshold (how sure each link is)
+* ``persons``            ``record_id, source, person_id, household_id, cluster_confidence``
+* ``households``         a view of ``persons``: ``record_id, household_id``
+* ``person_lineage``, ``household_lineage``   lineage events of the IDs, per run
+* ``id_history``         ``record_id, person_id, household_id, run_from, run_to``
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from povlink.engine import Engine, quote_literal
+from povlink.registry import Registry, Run, SourceVersion
+
+if TYPE_CHECKING:
+    from povlink.config import ProjectConfig
+    from povlink.linkage import LinkageModel
+
+__all__ = ["ResolveSummary", "resolve_project"]
+
+log = logging.getLogger("povlink")
+
+
+@dataclass(frozen=True)
+class ResolveSummary:
+    """What a resolve did: counts per stage and the time each stage took (seconds)."""
+
+    run_id: int
+    records: int
+    persons: int
+    households: int
+    pairs_scored: int
+    links: int
+    model_trained: bool
+    threshold: float
+    sources: tuple[SourceVersion, ...]
+    ids_created: int
+    ids_carried_forward: int
+    ids_retired: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"] = [asdict(s) for s in self.sources]
+        return data
+
+
+class _Stages:
+    """Times each stage and logs its progress through the standard ``logging`` module."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        log.info("%-12s …", name)
+        t0 = time.perf_counter()
+        yield
+        took = time.perf_counter() - t0
+        self.seconds[name] = round(took, 3)
+        log.info(
+            "%-12s done in %.1f s (%.1f s elapsed)", name, took, time.perf_counter() - self._start
+        )
+
+
+def resolve_project(
+    config: ProjectConfig,
+    registry: Registry,
+    *,
+    data: dict[str, pd.DataFrame] | None = None,
+    retrain: bool = False,
+) -> ResolveSummary:
+    """Run every stage for ``config`` in one registry run and return the summary."""
+    from povlink.households import resolve_households
+    from povlink.ids import assign_stable_ids
+    from povlink.linkage import cluster_records
+
+    stages = _Stages()
+    e = registry.engine
+    data = data or {}
+    with registry.run("resolve") as run:
+        with stages.stage("ingest"):
+            versions = tuple(registry.ingest(run, s, data.get(s.name)) for s in config.sources)
+            names = [s.name for s in config.sources]
+            e.create_table("records", registry.current_records_sql(names), temporary=True)
+            n_records = e.count("records")
+            _store_sources(e, config)
+        with stages.stage("standardise"):
+            _standardise(e, config)
+        # Splink works in its own in-memory engine (see Engine.copy_table for why).
+        with _workspace(config) as work:
+            work.copy_table(e, "SELECT * FROM standardised", "standardised")
+            with stages.stage("train"):
+                model, trained = _model(work, registry, run, config, retrain=retrain)
+            with stages.stage("predict"):
+                model.predict(work, "standardised", output="pairwise")
+                e.copy_table(work, "SELECT * FROM pairwise", "__pairwise", temporary=True)
+        with stages.stage("links"):
+            n_pairs = e.count("__pairwise")
+            threshold = model.threshold
+            registry.replace_table(
+                "links",
+                "SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r, match_weight, "
+                f"match_probability FROM __pairwise WHERE match_probability >= {threshold!r} "
+                "ORDER BY record_id_l, record_id_r",
+            )
+        with stages.stage("cluster"):
+            cluster_records(
+                e, table="standardised", pairs="__pairwise", threshold=threshold,
+                output="__person_clusters",
+            )  # fmt: skip
+            e.drop_table("__pairwise")
+        with stages.stage("person_ids"):
+            previous = "persons" if registry.has_table("persons") else None
+            person_result = assign_stable_ids(
+                e,
+                previous=previous,
+                clusters="__person_clusters",
+                run_id=run.run_id,
+                prefix="P",
+                last_issued=int(registry.get_meta("last_person_id") or 0),
+                output="__person_ids",
+                events_output="__person_events",
+            )
+            registry.set_meta("last_person_id", str(person_result.last_issued))
+            registry.append_table(
+                "person_lineage", "SELECT * FROM __person_events ORDER BY person_id, event"
+            )
+        with stages.stage("households"):
+            resolve_households(
+                e, standardised="standardised", persons="__person_ids",
+                output="__household_clusters",
+            )  # fmt: skip
+            previous_h = "__previous_households" if registry.has_table("persons") else None
+            if previous_h:
+                e.create_table(
+                    previous_h, "SELECT record_id, household_id FROM persons", temporary=True
+                )
+            household_result = assign_stable_ids(
+                e,
+                previous=previous_h,
+                clusters="__household_clusters",
+                run_id=run.run_id,
+                prefix="H",
+                last_issued=int(registry.get_meta("last_household_id") or 0),
+                output="__household_ids",
+                events_output="__household_events",
+                id_column="household_id",
+                cluster_column="household_cluster",
+            )
+            registry.set_meta("last_household_id", str(household_result.last_issued))
+            registry.append_table(
+                "household_lineage",
+                "SELECT * FROM __household_events ORDER BY household_id, event",
+            )
+        with stages.stage("store"):
+            registry.replace_table(
+                "persons",
+                """
+                SELECT s.record_id, s.source, p.person_id, h.household_id,
+                       c.cluster_confidence
+                FROM standardised AS s
+                JOIN __person_ids AS p ON p.record_id = s.record_id
+                JOIN __household_ids AS h ON h.record_id = s.record_id
+                JOIN __person_clusters AS c ON c.record_id = s.record_id
+                ORDER BY s.record_id
+                """,
+            )
+            e.execute(
+                "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
+            )
+            _update_id_history(registry, run)
+            n_persons = e.scalar("SELECT count(DISTINCT person_id) FROM persons")
+            n_households = e.scalar("SELECT count(DISTINCT household_id) FROM persons")
+            n_links = e.count("links")
+        summary = ResolveSummary(
+            run_id=run.run_id,
+            records=n_records,
+            persons=int(n_persons),
+            households=int(n_households),
+            pairs_scored=n_pairs,
+            links=n_links,
+            model_trained=trained,
+            threshold=threshold,
+            sources=versions,
+            ids_created=person_result.created,
+            ids_carried_forward=person_result.carried_forward,
+            ids_retired=person_result.retired,
+            stage_seconds=stages.seconds,
+        )
+        run.summary.update(summary.to_dict())
+    return summary
+
+
+@contextmanager
+def _workspace(config: ProjectConfig) -> Iterator[Engine]:
+    """A fresh in-memory engine with the project's resource limits."""
+    settings = config.engine
+    with Engine(
+        memory_limit=settings.memory_limit,
+        temp_directory=settings.temp_directory,
+        threads=settings.threads,
+    ) as work:
+        yield work
+
+
+def _store_sources(e: Engine, config: ProjectConfig) -> None:
+    rows = [(s.name, s.agency, s.program, str(s.path) if s.path else None) for s in config.sources]
+    frame = pd.DataFrame(rows, columns=["source", "agency", "program", "path"])
+    e.register("__sources_frame", frame)
+    try:
+        e.create_table(
+            "sources",
+            "SELECT CAST(source AS VARCHAR) AS source, CAST(agency AS VARCHAR) AS agency, "
+            "CAST(program AS VARCHAR) AS program, CAST(path AS VARCHAR) AS path "
+            "FROM __sources_frame",
+        )
+    finally:
+        e.unregister("__sources_frame")
+
+
+def _standardise(e: Engine, config: ProjectConfig) -> None:
+    from povlink.standardise import load_regions, standardise_table
+
+    regions = load_regions(config.regions)
+    orders = {s.name: s.options.date_order for s in config.sources}
+    standardise_table(e, "records", "standardised", regions=regions, date_order=orders)
+
+
+def _model(
+    work: Engine, registry: Registry, run: Run, config: ProjectConfig, *, retrain: bool
+) -> tuple[LinkageModel, bool]:
+    """The stored model when there is one (and no retrain), else one trained in ``work``."""
+    from povlink.linkage import LinkageModel
+
+    stored = stored_model_json(registry)
+    if stored is not None and not retrain:
+        model = LinkageModel.from_json(stored)
+        if config.linkage.threshold is not None:
+            model.threshold = config.linkage.threshold
+        return model, False
+    kwargs: dict[str, Any] = {"seed": config.linkage.seed}
+    if config.linkage.threshold is not None:
+        kwargs["threshold"] = config.linkage.threshold
+    model = LinkageModel(**kwargs).fit(work, "standardised")
+    text = model.to_json()
+    registry.append_table(
+        "models",
+        f"SELECT CAST({run.run_id} AS BIGINT) AS run_id, current_timestamp AS created_at, "
+        f"CAST({quote_literal(text)} AS VARCHAR) AS settings_json",
+    )
+    return model, True
+
+
+def stored_model_json(registry: Registry) -> str | None:
+    """The most recently trained model's Splink JSON, or None before the first training."""
+    if not registry.has_table("models"):
+        return None
+    value = registry.engine.scalar("SELECT settings_json FROM models ORDER BY run_id DESC LIMIT 1")
+    return None if value is None else str(value)
+
+
+def _update_id_history(registry: Registry, run: Run) -> None:
+    """Close history rows whose IDs changed or whose record left; open rows for new ones."""
+    e = registry.engine
+    if not registry.has_table("id_history"):
+        registry.replace_table(
+            "id_history",
+            f"SELECT record_id, person_id, household_id, CAST({run.run_id} AS BIGINT) AS run_from, "
+            "CAST(NULL AS BIGINT) AS run_to FROM persons ORDER BY record_id",
+        )
+        return
+    e.execute(
+        """
+        UPDATE id_history SET run_to = ?
+        WHERE run_to IS NULL AND NOT EXISTS (
+            SELECT 1 FROM persons AS p
+            WHERE p.record_id = id_history.record_id AND p.person_id = id_history.person_id
+              AND p.household_id = id_history.household_id)
+        """,
+        [run.run_id],
+    )
+    e.execute(
+        """
+        INSERT INTO id_history
+        SELECT p.record_id, p.person_id, p.household_id, ?, NULL FROM persons AS p
+        WHERE NOT EXISTS (
+            SELECT 1 FROM id_history AS h
+            WHERE h.run_to IS NULL AND h.record_id = p.record_id)
+        ORDER BY p.record_id
+        """,
+        [run.run_id],
+    )
