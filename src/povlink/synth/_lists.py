@@ -34,6 +34,7 @@ from povlink.synth._text import (
     choose,
     civil_from_days,
     join,
+    rank_within,
     take,
     texts,
     where,
@@ -285,8 +286,7 @@ def digits(numbers: IntArray, width: int) -> Text:
 
 def member_numbers(household: IntArray) -> IntArray:
     """1, 2, 3 … for the records of each household, in list order."""
-    counts = pd.Series(household).groupby(household).cumcount().to_numpy(dtype=np.int64)
-    return np.asarray(counts, dtype=np.int64) + 1
+    return rank_within(household)
 
 
 # --- the list specification ----------------------------------------------------------------------

@@ -43,6 +43,7 @@ from povlink.synth._text import (
     civil_from_days,
     join,
     put,
+    rank_within,
     take,
     texts,
     where,
@@ -152,9 +153,8 @@ def _uniform_int(rng: np.random.Generator, low: npt.ArrayLike, high: npt.ArrayLi
 def _serials(keys: np.ndarray, rng: np.random.Generator) -> IntArray:
     """1, 2, 3 … within each key, in a random order (the registration order)."""
     order = rng.permutation(len(keys))
-    ranks = pd.Series(keys[order]).groupby(keys[order], sort=False).cumcount().to_numpy() + 1
     out = np.empty(len(keys), dtype=np.int64)
-    out[order] = ranks
+    out[order] = rank_within(keys[order])
     return out
 
 

@@ -90,6 +90,22 @@ def put(values: Text, mask: BoolArray, replacement: Text) -> Text:
     return pc.replace_with_mask(values, pa.array(np.asarray(mask, dtype=bool)), replacement)
 
 
+def rank_within(keys: npt.ArrayLike) -> IntArray:
+    """1, 2, 3 … within each distinct key, in the order the values appear."""
+    k = np.asarray(keys)
+    if len(k) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(k, kind="stable")
+    sorted_keys = k[order]
+    starts = np.ones(len(k), dtype=bool)
+    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    position = np.arange(len(k), dtype=np.int64)
+    first = np.maximum.accumulate(np.where(starts, position, 0))
+    ranks = np.empty(len(k), dtype=np.int64)
+    ranks[order] = position - first + 1
+    return ranks
+
+
 # --- dates ---------------------------------------------------------------------------------------
 
 
