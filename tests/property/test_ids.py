@@ -191,3 +191,35 @@ def test_every_record_has_exactly_one_id(before: Clustering, after: Clustering) 
     }
     assert all(len(ids) == 1 for ids in ids_per_cluster.values())
     assert len(set(second.ids["person_id"])) == len(set(after.values()))
+
+
+@FAST
+@given(clusterings(), clusterings())
+def test_lineage_events_account_for_every_record(before: Clustering, after: Clustering) -> None:
+    """Every record of every ID is accounted for: kept, moved, withdrawn, added or created."""
+    first = assign(None, clusters_frame(before), run_id=1)
+    second = assign(
+        first.ids, clusters_frame(after), run_id=2, last_issued=first.result.last_issued
+    )
+    old, new = as_map(first), as_map(second)
+    ev = second.events
+    moves = ev[ev["event"].isin(["split", "merged"])]
+
+    def total(frame: pd.DataFrame) -> int:
+        return int(frame["record_count"].sum())
+
+    for pid, records in groups(old).items():
+        kept = sum(1 for r in records if new.get(r) == pid)
+        withdrawn = ev[(ev["event"] == "records_withdrawn") & (ev["person_id"] == pid)]
+        assert kept + total(moves[moves["person_id"] == pid]) + total(withdrawn) == len(records)
+    for pid, records in groups(new).items():
+        created = ev[(ev["event"] == "created") & (ev["person_id"] == pid)]
+        if len(created):
+            assert total(created) == len(records)
+            continue
+        kept = sum(1 for r in records if old.get(r) == pid)
+        added = ev[(ev["event"] == "records_added") & (ev["person_id"] == pid)]
+        incoming = moves[moves["other_person_id"] == pid]
+        assert kept + total(added) + total(incoming) == len(records)
+    retired = set(ev.loc[ev["event"] == "retired", "person_id"])
+    assert retired == set(groups(old)) - set(groups(new))
