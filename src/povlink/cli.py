@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from povlink import __version__
+from povlink._version import __version__
 from povlink.exceptions import PovlinkError
 
 if TYPE_CHECKING:

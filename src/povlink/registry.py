@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from povlink import __version__
+from povlink._version import __version__
 from povlink.config import EngineSettings, Source
 from povlink.engine import Engine, EngineError, quote_identifier
 from povlink.exceptions import RegistryError, UnknownRecordError
