@@ -1,0 +1,171 @@
+"""End to end on a small synthetic city: conservation, determinism, stable IDs, refresh, faults."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from povlink.cli import main
+from povlink.project import Project
+
+pytestmark = pytest.mark.integration
+
+
+def _persons(folder: Path) -> pd.DataFrame:
+    return Project.from_toml(folder / "povlink.toml").persons()
+
+
+def _records(folder: Path) -> pd.DataFrame:
+    with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
+        return reg.current_records()
+
+
+def test_every_record_has_exactly_one_person_and_household(resolved_city: Path) -> None:
+    """Record conservation: each ingested record appears once with one person and household."""
+    persons = _persons(resolved_city)
+    records = _records(resolved_city)
+    assert sorted(persons["record_id"]) == sorted(records["record_id"])
+    assert persons["record_id"].is_unique
+    assert persons["person_id"].notna().all()
+    assert persons["household_id"].notna().all()
+    truth = pd.read_csv(resolved_city / "truth.csv", dtype=str)
+    assert sorted(truth["record_id"]) == sorted(persons["record_id"])
+
+
+def test_accuracy_against_the_truth(resolved_city: Path) -> None:
+    """The small city resolves with high pairwise and B-cubed F1 for persons and households."""
+    evaluation = Project.from_toml(resolved_city / "povlink.toml").evaluate(
+        resolved_city / "truth.csv"
+    )
+    assert evaluation.persons.pairwise_f1 > 0.95
+    assert evaluation.persons.bcubed_f1 > 0.97
+    assert evaluation.households is not None
+    assert evaluation.households.bcubed_f1 > 0.93
+
+
+def test_same_inputs_give_byte_identical_ids(
+    city_template: Path, resolved_city: Path, tmp_path: Path
+) -> None:
+    """Determinism: a second registry built from the same files exports the same bytes."""
+    again = tmp_path / "again"
+    shutil.copytree(city_template, again)
+    Project.from_toml(again / "povlink.toml").resolve()
+    for folder, out in ((resolved_city, tmp_path / "a"), (again, tmp_path / "b")):
+        Project.from_toml(folder / "povlink.toml").export(out)
+    for name in ("persons.csv", "households.csv", "lineage.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_rerun_on_unchanged_inputs_keeps_every_id(city_copy: Path) -> None:
+    """Stability: resolving again with nothing changed reuses the model and changes no ID."""
+    before = _persons(city_copy)
+    summary = Project.from_toml(city_copy / "povlink.toml").resolve().summary
+    after = _persons(city_copy)
+    assert not summary.model_trained
+    assert summary.ids_created == 0
+    assert summary.ids_retired == 0
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_refreshing_one_list_carries_ids_forward(city_copy: Path) -> None:
+    """A refreshed list: withdrawn records leave the export, the rest keep their IDs."""
+    config = city_copy / "povlink.toml"
+    before = _persons(city_copy).set_index("record_id")
+    path = next(city_copy.glob("disnaker_pelatihan_*.csv"))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, body = lines[0], lines[1:]
+    withdrawn_line = body[0]
+    path.write_text(header + "".join(body[1:]), encoding="utf-8")
+    withdrawn_id = f"disnaker_pelatihan:{next(csv.reader([withdrawn_line]))[0]}"
+    summary = Project.from_toml(config).resolve().summary
+    versions = {s.source: s for s in summary.sources}
+    assert versions["disnaker_pelatihan"].n_withdrawn == 1
+    assert versions["disnaker_pelatihan"].version == 2
+    after = _persons(city_copy).set_index("record_id")
+    assert withdrawn_id not in after.index
+    assert withdrawn_id in before.index
+    kept = before.drop(index=withdrawn_id)
+    same = (kept["person_id"] == after.loc[kept.index, "person_id"]).mean()
+    assert same > 0.99
+    history = Project.from_toml(config).history(str(before.loc[withdrawn_id, "person_id"]))
+    assert withdrawn_id in set(history.records["record_id"])
+
+
+def test_export_writes_the_four_tables(resolved_city: Path, tmp_path: Path) -> None:
+    """persons.csv carries person, household and confidence for every record."""
+    assert main(["export", str(resolved_city / "povlink.toml"), "--out", str(tmp_path)]) == 0
+    persons = pd.read_csv(tmp_path / "persons.csv", dtype=str)
+    assert list(persons.columns) == [
+        "record_id", "source", "person_id", "household_id", "link_confidence",
+    ]  # fmt: skip
+    households = pd.read_csv(tmp_path / "households.csv", dtype=str)
+    assert set(households["household_id"]) == set(persons["household_id"])
+    lineage = pd.read_csv(tmp_path / "lineage.csv", dtype=str)
+    assert (lineage["event"] == "created").sum() == persons["person_id"].nunique() + persons[
+        "household_id"
+    ].nunique()
+
+
+def test_report_figures_match_the_person_table(resolved_city: Path) -> None:
+    """The report's headline counts are the distinct persons and households resolved."""
+    persons = _persons(resolved_city)
+    figures = Project.from_toml(resolved_city / "povlink.toml").report().to_json()
+    assert figures["persons"] == persons["person_id"].nunique()
+    assert figures["households"] == persons["household_id"].nunique()
+    for source, group in persons.groupby("source"):
+        assert figures["sources"][source]["records"] == len(group)
+
+
+_KILL_SCRIPT = """
+import sys, time
+import povlink.ids as ids
+real = ids.assign_stable_ids
+def slow(*args, **kwargs):
+    result = real(*args, **kwargs)
+    print("ids written", flush=True)
+    time.sleep(120)
+    return result
+ids.assign_stable_ids = slow
+from povlink.project import Project
+Project.from_toml(sys.argv[1]).resolve(retrain=True)
+"""
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_killed_resolve_leaves_the_previous_run(city_copy: Path) -> None:
+    """SIGKILL in the middle of a resolve: same IDs, same history, same runs afterwards."""
+    config = city_copy / "povlink.toml"
+    before = _persons(city_copy)
+    with Project.from_toml(config).open_registry(read_only=True) as reg:
+        runs_before = len(reg.runs())
+    path = next(city_copy.glob("disnaker_pelatihan_*.csv"))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")  # a withdrawn record
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT, str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ids written"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    pd.testing.assert_frame_equal(before, _persons(city_copy))
+    with Project.from_toml(config).open_registry(read_only=True) as reg:
+        assert len(reg.runs()) == runs_before
+        assert reg.versions("disnaker_pelatihan")["version"].tolist() == [1]
