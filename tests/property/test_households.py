@@ -12,7 +12,7 @@ from povlink.engine import Engine, quote_identifier
 from povlink.households import resolve_households
 from povlink.schema import StandardisedRecord, sql_columns
 
-FAST = settings(max_examples=15, deadline=None)
+FAST = settings(max_examples=12, deadline=None)
 
 #: One engine for every example (starting DuckDB costs more than resolving a few records).
 ENGINE = Engine(threads=1)

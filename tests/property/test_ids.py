@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from povlink.engine import Engine
 from povlink.ids import StableIdFrames, assign_stable_ids_frame
 
-FAST = settings(max_examples=20, deadline=None)
+FAST = settings(max_examples=15, deadline=None)
 
 #: One engine for every example (starting DuckDB costs more than a small assignment); each call
 #: leaves the engine's tables as it found them.
