@@ -12,14 +12,17 @@ np.True_
 
 from povlink.synth._city import GeneratedLists, ListFile, SynthCity, generate_city, generate_lists
 from povlink.synth._damage import DamageRates, ListDamage
+from povlink.synth._lists import AgencyList, ListSpec
 from povlink.synth._population import POOR_DECILES, Population, generate_population
 
 __all__ = [
     "POOR_DECILES",
+    "AgencyList",
     "DamageRates",
     "GeneratedLists",
     "ListDamage",
     "ListFile",
+    "ListSpec",
     "Population",
     "SynthCity",
     "generate_city",

@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 
 from povlink.synth._catalogue import list_specs
 from povlink.synth._damage import DamageRates
-from povlink.synth._lists import BuiltList, City, build_list
+from povlink.synth._lists import AgencyList, City, build_list
 from povlink.synth._population import POOR_DECILES, T0, T1, Population, generate_population
 from povlink.synth._writers import project_file, write_list
 
@@ -63,7 +63,7 @@ class GeneratedLists:
     """The lists of a city in memory: for tests and notebooks that need no files."""
 
     population: Population
-    lists: tuple[BuiltList, ...]
+    lists: tuple[AgencyList, ...]
 
     def truth(self) -> pd.DataFrame:
         """``record_id, person_id, household_id`` of every record of every list."""

@@ -326,7 +326,7 @@ class ListSpec:
 
 
 @dataclass(frozen=True)
-class BuiltList:
+class AgencyList:
     """A list ready to write: its table (all text), truth and damage log."""
 
     spec: ListSpec
@@ -365,7 +365,7 @@ def _by_decile(
     return result
 
 
-def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> BuiltList:
+def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> AgencyList:
     """Select, duplicate, damage and lay out one list."""
     rng = stream(seed, f"list:{spec.name}")
     selected = spec.select(city, rng)
@@ -396,7 +396,7 @@ def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> Buil
     log = pd.DataFrame(damaged.log)
     record_id = join(f"{spec.name}:", layout.ids)
     log.insert(0, "record_id", pd.Series(pd.arrays.ArrowExtensionArray(record_id)))
-    return BuiltList(
+    return AgencyList(
         spec=spec,
         table=table,
         record_id=record_id,

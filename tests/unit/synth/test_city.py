@@ -78,6 +78,23 @@ def test_project_file_maps_columns_that_exist(small_city: SynthCity) -> None:
         assert set(source.get("options", {})) <= {"encoding", "delimiter", "sheet", "date_order"}
 
 
+def test_project_file_is_valid_for_povlink(small_city: SynthCity) -> None:
+    """povlink's own project-file loader accepts the written povlink.toml as it is."""
+    from povlink.config import load_project as load_config
+
+    config = load_config(small_city.project_file)
+    assert [s.name for s in config.sources] == [f.name for f in small_city.lists]
+
+
+def test_public_names_are_exported() -> None:
+    """povlink.synth exports each public name once, and each exists."""
+    import povlink.synth
+
+    assert len(set(povlink.synth.__all__)) == len(povlink.synth.__all__)
+    assert {"generate_city", "generate_population", "DamageRates"} <= set(povlink.synth.__all__)
+    assert all(hasattr(povlink.synth, name) for name in povlink.synth.__all__)
+
+
 def test_truth_covers_every_record_exactly_once(small_city: SynthCity) -> None:
     """truth.csv has one row per record of every list, keyed source:agency id."""
     project = load_project(small_city)

@@ -12,7 +12,7 @@ import pytest
 
 from povlink.exceptions import ConfigError
 from povlink.synth import DamageRates, GeneratedLists, ListDamage, generate_lists
-from povlink.synth._lists import BuiltList
+from povlink.synth._lists import AgencyList
 
 #: Rates high enough to measure on a small city; exclusive groups stay below 1.
 _TEST_RATES = ListDamage(
@@ -54,18 +54,18 @@ def clean() -> GeneratedLists:
     return generate_lists(800, seed=3, damage=DamageRates.none(), whole_city_register=True)
 
 
-def _column(built: BuiltList, field: str) -> pd.Series:
+def _column(built: AgencyList, field: str) -> pd.Series:
     column = built.spec.mapping[field]
     assert isinstance(column, str)
     return pd.Series(built.table.column(column).to_pylist(), dtype=object)
 
 
-def _list(generated: GeneratedLists, name: str) -> BuiltList:
+def _list(generated: GeneratedLists, name: str) -> AgencyList:
     (built,) = [b for b in generated.lists if b.spec.name == name]
     return built
 
 
-def _true(generated: GeneratedLists, built: BuiltList, column: str) -> np.ndarray:
+def _true(generated: GeneratedLists, built: AgencyList, column: str) -> np.ndarray:
     return generated.population.persons[column].astype(str).to_numpy()[built.person]
 
 
