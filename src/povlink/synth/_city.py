@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from povlink.synth._catalogue import list_specs
 from povlink.synth._damage import DamageRates
-from povlink.synth._lists import AgencyList, City, build_list
+from povlink.synth._lists import AgencyList, City, ListSpec, build_list
 from povlink.synth._population import POOR_DECILES, T0, T1, Population, generate_population
 from povlink.synth._writers import project_file, write_list
 
@@ -96,12 +98,38 @@ def generate_lists(
     """Generate the population (unless given) and every agency list, in memory."""
     rates = damage if damage is not None else DamageRates()
     pop = population if population is not None else generate_population(households, seed=seed)
-    city = City.of(pop)
-    built = tuple(
-        build_list(spec, city, rates.for_list(spec.name), seed)
-        for spec in list_specs(whole_city_register=whole_city_register)
-    )
-    return GeneratedLists(population=pop, lists=built)
+    specs = list_specs(whole_city_register=whole_city_register)
+    built = _build_lists(City.of(pop), specs, rates, seed, out_dir=None)
+    return GeneratedLists(population=pop, lists=tuple(b for b, _ in built))
+
+
+def _build_lists(
+    city: City,
+    specs: Sequence[ListSpec],
+    rates: DamageRates,
+    seed: int,
+    *,
+    out_dir: Path | None,
+    workers: int = 2,
+) -> list[tuple[AgencyList, Path | None]]:
+    """Build (and write, given ``out_dir``) every list, two at a time.
+
+    Lists are independent (each has its own random streams), and Arrow and numpy release the
+    interpreter lock in their kernels, so two threads use both cores of a small machine. The
+    biggest list starts first; results come back in catalogue order, so output is deterministic.
+    """
+    city.age(0)
+    city.age(1)  # fill the shared cache before threads read it
+
+    def work(spec: ListSpec) -> tuple[AgencyList, Path | None]:
+        built = build_list(spec, city, rates.for_list(spec.name), seed)
+        path = write_list(spec, built.table, out_dir) if out_dir is not None else None
+        return built, path
+
+    order = sorted(range(len(specs)), key=lambda i: not specs[i].whole_city)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {i: pool.submit(work, specs[i]) for i in order}
+        return [futures[i].result() for i in range(len(specs))]
 
 
 def _metadata(
@@ -191,12 +219,13 @@ def generate_city(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rates = damage if damage is not None else DamageRates()
-    generated = generate_lists(
-        households, seed=seed, damage=rates, whole_city_register=whole_city_register
-    )
+    pop = generate_population(households, seed=seed)
+    specs = list_specs(whole_city_register=whole_city_register)
+    built = _build_lists(City.of(pop), specs, rates, seed, out_dir=out)
+    generated = GeneratedLists(population=pop, lists=tuple(b for b, _ in built))
     files = []
-    for b in generated.lists:
-        path = write_list(b.spec, b.table, out)
+    for b, path in built:
+        assert path is not None
         files.append(
             ListFile(
                 name=b.spec.name,
