@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from povlink._version import __version__
-from povlink.exceptions import PovlinkError
+from povlink.exceptions import ConfigError, PovlinkError
+from povlink.schema import CANONICAL_FIELDS
 
 if TYPE_CHECKING:
     from povlink.evaluate import Scores
@@ -149,6 +150,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_match(args: argparse.Namespace) -> int:
+    from povlink.match import describe_match, match_to_json
+    from povlink.project import Project
+
+    record = {f: getattr(args, f) for f in CANONICAL_FIELDS if getattr(args, f) is not None}
+    if not record:
+        raise ConfigError(
+            "give at least one field of the record, e.g. --nik 3374... --full-name 'Siti Aminah'"
+        )
+    result = Project.from_toml(args.config).match(record, top=args.top)
+    if args.json:
+        _print_json(match_to_json(result))
+    else:
+        print(describe_match(result))
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from povlink.project import Project
 
@@ -228,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=Path("povlink-demo"), help="where to write")
     p.add_argument("--households", type=int, default=2_000, help="households in the city")
     p.add_argument("--seed", type=int, default=2026, help="random seed of the city")
+
+    p = add("match", _cmd_match, "the most likely persons for one record (registry unchanged)")
+    p.add_argument("config", type=Path, help="the project file (povlink.toml)")
+    for field in CANONICAL_FIELDS:
+        p.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="VALUE")
+    p.add_argument("--top", type=int, default=5, help="how many persons to show")
+    p.add_argument("--json", action="store_true", help="print as JSON")
 
     p = add("report", _cmd_report, "the integration report: overlaps, coverage, data quality")
     p.add_argument("config", type=Path, help="the project file (povlink.toml)")

@@ -20,6 +20,7 @@ from povlink.resolve import ResolveSummary
 
 if TYPE_CHECKING:
     from povlink.evaluate import Scores
+    from povlink.match import Matcher
     from povlink.report import IntegrationReport
 from povlink.schema import CANONICAL_FIELDS
 
@@ -235,6 +236,21 @@ class Project:
                 frame[["record_id", "household_id"]].rename(columns={"household_id": "entity_id"}),
             )
         return Evaluation(persons=persons, households=households)
+
+    def matcher(self) -> Matcher:
+        """A :class:`~povlink.match.Matcher` for many single-record matches (close it after)."""
+        from povlink.match import Matcher
+
+        return Matcher(self)
+
+    def match(self, record: Mapping[str, object], *, top: int = 5) -> pd.DataFrame:
+        """The most likely persons for one record (canonical fields); the registry is unchanged.
+
+        Returns one row per person: ``person_id``, ``household_id``, ``match_probability``,
+        ``match_weight``, the best-matching ``record_id`` and each comparison's level.
+        """
+        with self.matcher() as matcher:
+            return matcher.match(record, top=top)
 
     def report(self) -> IntegrationReport:
         """The integration report (DataFrames, JSON and HTML) of the last resolve."""
