@@ -464,3 +464,16 @@ def test_connected_components_label_a_long_chain_with_its_smallest_node(engine: 
     assert engine.rows("SELECT DISTINCT component FROM cc WHERE node <> 'z'") == [("n00",)]
     assert engine.rows("SELECT component FROM cc WHERE node = 'z'") == [("z",)]
     assert rounds < 10
+
+
+def test_empty_standardised_table_gives_an_empty_household_table(engine: Engine) -> None:
+    """No records, no households: the output exists and is empty."""
+    load(engine, [record("kis:1")])
+    engine.execute("DELETE FROM standardised")
+    resolve_households(engine)
+    assert engine.columns("household_clusters") == [
+        "record_id",
+        "household_cluster",
+        "household_evidence",
+    ]
+    assert engine.count("household_clusters") == 0
