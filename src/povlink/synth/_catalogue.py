@@ -26,7 +26,7 @@ from povlink.synth._lists import (
     City,
     Layout,
     ListSpec,
-    _by_decile,
+    by_decile,
     digits,
     format_dates,
     format_sex,
@@ -95,7 +95,7 @@ def _persons_by_decile(
     city: City, epoch: int, persons: IntArray, rng: np.random.Generator, p: list[float]
 ) -> IntArray:
     households = city.household[epoch][persons]
-    result: IntArray = persons[_by_decile(city, households, rng, p)]
+    result: IntArray = persons[by_decile(city, households, rng, p)]
     return result
 
 
@@ -104,7 +104,7 @@ def select_dtks(city: City, rng: np.random.Generator) -> IntArray:
     n_households = len(city.decile)
     exists = np.zeros(n_households, bool)
     exists[city.household[0][city.household[0] >= 0]] = True
-    chosen = exists & _by_decile(
+    chosen = exists & by_decile(
         city,
         np.arange(n_households),
         rng,
@@ -121,7 +121,7 @@ def select_kis(city: City, rng: np.random.Generator) -> IntArray:
     """Families enrolled by decile at the newer snapshot; 85% of their members hold a card."""
     residents = city.resident(1)
     households = city.household[1][residents]
-    enrolled = _by_decile(
+    enrolled = by_decile(
         city,
         np.arange(len(city.decile)),
         rng,
@@ -209,6 +209,7 @@ def _household_keys(
 
 
 def layout_dtks(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """DTKS: upper case, 1/2 sex codes, dd-mm-yyyy, separate RT and RW, IDBDT household key."""
     r = d.records
     kec = city.regions.kecamatan_number[city.kelurahan[0][r.household]]
     idbdt = join("3374", take(PAD2, kec), _household_keys(city, r.household, "", rng))
@@ -239,6 +240,7 @@ def layout_dtks(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_kis(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """KIS: card numbers, ISO dates, L/P, RT and RW inside the address, phone numbers."""
     r = d.records
     ids = join("0001", digits(scattered_numbers(rng, len(r), 5), 9))
     address = join(_up(r.street), " RT ", take(PAD3, r.rt), " RW ", take(PAD3, r.rw))
@@ -262,6 +264,7 @@ def layout_kis(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_kip(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """KIP: mixed case, Indonesian month names, ``003/005`` RT/RW, mother's and father's names."""
     r = d.records
     ids = join("00", digits(10_000_000 + scattered_numbers(rng, len(r), 11), 8))
     level = np.select([r.age <= 12, r.age <= 15], [0, 1], 2)
@@ -287,6 +290,7 @@ def layout_kip(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_rutilahu(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """Rutilahu: place and date of birth in one ``TTL`` column, ``RT.03/RW.05`` in the address."""
     r = d.records
     ids = _serial_ids(rng, len(r), "RTLH-22-", 6)
     date = format_dates(r.birth, d.birth_missing, "dmy")
@@ -312,6 +316,7 @@ def layout_rutilahu(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_nelayan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """Fisheries: lower-case JSON keys, dd/mm/yyyy, LAKI-LAKI/PEREMPUAN, unpadded RT and RW."""
     r = d.records
     ids = _serial_ids(rng, len(r), "NLY-", 5)
     n = len(r)
@@ -336,6 +341,7 @@ def layout_nelayan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_kb(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """Family planning: the wife's data, the husband's name, two-digit RT and RW."""
     r = d.records
     ids = _serial_ids(rng, len(r), "KB", 7)
     stage = np.where(r.decile <= 2, 0, np.where(r.decile <= 5, 1, 2))
@@ -360,6 +366,7 @@ def layout_kb(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_pelatihan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """Job training: mixed case, US-style mm/dd/yyyy (an Excel export), ``03/05`` RT/RW."""
     r = d.records
     ids = _serial_ids(rng, len(r), "PK24-", 5)
     return Layout(
@@ -382,6 +389,7 @@ def layout_pelatihan(d: Damaged, city: City, rng: np.random.Generator) -> Layout
 
 
 def layout_akta(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """Birth certificates: Indonesian month names, RT/RW inside the address, parents' names."""
     r = d.records
     ids = join("3374-LT-", digits(scattered_numbers(rng, len(r), 3), 8))
     address = join(r.street, " RT ", take(PAD3, r.rt), "/", take(PAD3, r.rw))
@@ -405,6 +413,7 @@ def layout_akta(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_regsosek(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
+    """Regsosek: ISO dates, 1/2 sex codes, Kemendagri region codes instead of names."""
     r = d.records
     key = _household_keys(city, r.household, "RS22", rng)
     ids = join(key, "-", take(PAD2, np.minimum(member_numbers(r.household), 99)))

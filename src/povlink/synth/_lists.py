@@ -356,7 +356,7 @@ def _distinct(values: IntArray) -> int:
     return int(seen.sum())
 
 
-def _by_decile(
+def by_decile(
     city: City, households: IntArray, rng: np.random.Generator, p: list[float]
 ) -> BoolArray:
     """Each household is listed with the probability of its welfare decile (1 … 10)."""
