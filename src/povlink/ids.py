@@ -229,27 +229,19 @@ def assign_stable_ids(
             engine.drop_table(name)
 
 
-def _assign(
+def _load_inputs(
     engine: Engine,
-    *,
+    n: _Names,
     previous: str | None,
     clusters: str,
-    run_id: int,
-    prefix: str,
-    last_issued: int,
-    output: str,
-    events_output: str,
-    digits: int,
-    names: _Names,
+    *,
     id_column: str,
     cluster_column: str,
-) -> StableIdResult:
-    n = names
+) -> None:
+    """Copy the inputs as ``clusters (record_id, cluster_id)`` and ``prev (record_id, pid)``."""
     q = quote_identifier
     cid = q(cluster_column)
     pid = q(id_column)
-    other = q(f"other_{id_column}")
-
     # -- inputs, normalised: (record_id, cluster_id) and (record_id, person_id) -----------------
     engine.create_table(
         n("clusters"),
@@ -281,8 +273,14 @@ def _assign(
                 "every record one ID."
             )
 
-    # -- the age of each previous ID: its counter, if it has our format -------------------------
+
+def _check_counter(
+    engine: Engine, n: _Names, *, prefix: str, digits: int, last_issued: int
+) -> None:
+    """Write ``ages (pid, counter)``; refuse a ``last_issued`` below a counter in use."""
+    q = quote_identifier
     k = len(prefix)
+    # -- the age of each previous ID: its counter, if it has our format -------------------------
     engine.create_table(
         n("ages"),
         f"""
@@ -301,6 +299,11 @@ def _assign(
             "so new IDs could repeat old ones. Pass the highest counter ever issued."
         )
 
+
+def _match_previous_ids(engine: Engine, n: _Names) -> None:
+    """Write ``cs`` (each cluster's key and size) and ``taken (cluster_id, pid)``: the greedy
+    matching of clusters to previous IDs."""
+    q = quote_identifier
     # -- clusters: their key (smallest record_id) and size --------------------------------------
     engine.create_table(
         n("cs"),
@@ -365,6 +368,10 @@ def _assign(
         engine.drop_table(remaining)
         remaining = nxt
 
+
+def _issue_ids(engine: Engine, n: _Names, *, prefix: str, digits: int, last_issued: int) -> int:
+    """Write ``assigned``: each cluster's inherited or fresh ID; return how many are fresh."""
+    q = quote_identifier
     # -- each cluster's ID: inherited, or fresh in order of the cluster key ---------------------
     fresh_counter = f"{last_issued} + row_number() OVER (ORDER BY s.cluster_key)"
     fresh_text = f"CAST({fresh_counter} AS VARCHAR)"
@@ -384,17 +391,17 @@ def _assign(
         """,
         temporary=True,
     )
-    created = int(engine.scalar(f"SELECT count(*) FROM {q(n('assigned'))} WHERE NOT inherited"))
+    return int(engine.scalar(f"SELECT count(*) FROM {q(n('assigned'))} WHERE NOT inherited"))
 
-    engine.create_table(
-        output,
-        f"""
-        SELECT c.record_id, a.pid AS {pid}
-        FROM {q(n("clusters"))} AS c JOIN {q(n("assigned"))} AS a ON c.cluster_id = a.cluster_id
-        ORDER BY c.record_id
-        """,
-    )
 
+def _write_lineage(
+    engine: Engine, n: _Names, events_output: str, *, run_id: int, prefix: str, id_column: str
+) -> None:
+    """Write the lineage events of this assignment to ``events_output``."""
+    q = quote_identifier
+    k = len(prefix)
+    pid = q(id_column)
+    other = q(f"other_{id_column}")
     # -- lineage ---------------------------------------------------------------------------------
     # moves: how many records of each previous ID now lie in each cluster (and its new ID).
     engine.create_table(
@@ -480,6 +487,38 @@ def _assign(
         """,
     )
 
+
+def _assign(
+    engine: Engine,
+    *,
+    previous: str | None,
+    clusters: str,
+    run_id: int,
+    prefix: str,
+    last_issued: int,
+    output: str,
+    events_output: str,
+    digits: int,
+    names: _Names,
+    id_column: str,
+    cluster_column: str,
+) -> StableIdResult:
+    n = names
+    q = quote_identifier
+    _load_inputs(engine, n, previous, clusters, id_column=id_column, cluster_column=cluster_column)
+    _check_counter(engine, n, prefix=prefix, digits=digits, last_issued=last_issued)
+    _match_previous_ids(engine, n)
+    created = _issue_ids(engine, n, prefix=prefix, digits=digits, last_issued=last_issued)
+    engine.create_table(
+        output,
+        f"""
+        SELECT c.record_id, a.pid AS {q(id_column)}
+        FROM {q(n("clusters"))} AS c JOIN {q(n("assigned"))} AS a ON c.cluster_id = a.cluster_id
+        ORDER BY c.record_id
+        """,
+    )
+
+    _write_lineage(engine, n, events_output, run_id=run_id, prefix=prefix, id_column=id_column)
     records, ids, carried, retired, events = engine.rows(
         f"""
         SELECT (SELECT count(*) FROM {q(n("clusters"))}),
