@@ -66,6 +66,7 @@ clusters), ``household_evidence`` the rule that placed the record: ``kk``, ``sta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from povlink.engine import Engine, quote_identifier
@@ -253,6 +254,15 @@ def resolve_households(
         work.drop_all(engine)
 
 
+def _table_writer(engine: Engine, w: _Work) -> Callable[[str, str], None]:
+    """A function that (re)creates the temporary work table ``part`` from a query."""
+
+    def table(part: str, sql: str) -> None:
+        engine.create_table(w.raw(part), sql, temporary=True)
+
+    return table
+
+
 def _resolve(
     engine: Engine,
     w: _Work,
@@ -261,9 +271,7 @@ def _resolve(
     person_column: str,
     output: str,
 ) -> None:
-    def table(part: str, sql: str) -> None:
-        engine.create_table(w.raw(part), sql, temporary=True)
-
+    table = _table_writer(engine, w)
     # -- the evidence of each record -------------------------------------------------------------
     table(
         "base",
@@ -285,7 +293,36 @@ def _resolve(
         ) AS p ON p.record_id = s.record_id
         """,
     )
+    _group_cards(engine, w)
+    _place_card_records(engine, w)
+    _place_records_without_card(engine, w)
+    _group_the_rest(engine, w)
 
+    # -- the household label: the smallest record ID of each household ------------------------
+    engine.create_table(
+        output,
+        f"""
+        SELECT record_id,
+               min(record_id) OVER (PARTITION BY label) AS household_cluster,
+               household_evidence
+        FROM (
+            SELECT record_id, 'k|' || hh AS label, evidence AS household_evidence
+            FROM {w("placed")}
+            UNION ALL
+            SELECT r.node, 'r|' || r.component,
+                   CASE WHEN count(*) OVER (PARTITION BY r.component) = 1 THEN 'alone'
+                        ELSE 'grouped' END
+            FROM {w("rest_household")} AS r
+        ) AS l
+        ORDER BY record_id
+        """,
+    )
+    _check_every_record_once(engine, standardised, output)
+
+
+def _group_cards(engine: Engine, w: _Work) -> None:
+    table = _table_writer(engine, w)
+    """Rule 1: which KK numbers are one household; writes ``kk_household (node, component)``."""
     # -- 1. KK numbers: who is on each card, in which role; the principal head ----------------
     table(
         "kk_person",
@@ -364,6 +401,10 @@ def _resolve(
         output=w.raw("kk_household"),
     )
 
+
+def _place_card_records(engine: Engine, w: _Work) -> None:
+    table = _table_writer(engine, w)
+    """Rule 2: each KK record's household, with the stale-KK corrections (``kk_record``)."""
     # -- 2. each KK record's household, with the stale-KK corrections ------------------------
     table(
         "person_latest",
@@ -420,6 +461,10 @@ def _resolve(
         """,
     )
 
+
+def _place_records_without_card(engine: Engine, w: _Work) -> None:
+    table = _table_writer(engine, w)
+    """Rule 3: person, mother, address and household-key evidence (``placed``)."""
     # -- 3a. records without KK: the household of the same person ----------------------------
     table(
         "no_kk",
@@ -546,6 +591,10 @@ def _resolve(
         """,
     )
 
+
+def _group_the_rest(engine: Engine, w: _Work) -> None:
+    table = _table_writer(engine, w)
+    """Rule 4: records with no evidence, grouped (``rest_household``)."""
     # -- 4. no evidence: group by person, household key and address --------------------------
     table(
         "rest",
@@ -570,27 +619,6 @@ def _resolve(
         """,
         output=w.raw("rest_household"),
     )
-
-    # -- the household label: the smallest record ID of each household ------------------------
-    engine.create_table(
-        output,
-        f"""
-        SELECT record_id,
-               min(record_id) OVER (PARTITION BY label) AS household_cluster,
-               household_evidence
-        FROM (
-            SELECT record_id, 'k|' || hh AS label, evidence AS household_evidence
-            FROM {w("placed")}
-            UNION ALL
-            SELECT r.node, 'r|' || r.component,
-                   CASE WHEN count(*) OVER (PARTITION BY r.component) = 1 THEN 'alone'
-                        ELSE 'grouped' END
-            FROM {w("rest_household")} AS r
-        ) AS l
-        ORDER BY record_id
-        """,
-    )
-    _check_every_record_once(engine, standardised, output)
 
 
 def _check_every_record_once(engine: Engine, standardised: str, output: str) -> None:
