@@ -156,15 +156,23 @@ def test_killed_resolve_leaves_the_previous_run(city_copy: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", _KILL_SCRIPT, str(config)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ids written"
+    line = proc.stdout.readline().strip()
+    if line != "ids written":  # the child failed: show why
+        proc.wait()
+        assert proc.stderr is not None
+        pytest.fail(
+            f"the resolve child failed before the kill point:\n{proc.stderr.read()[-3000:]}"
+        )
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     proc.stdout.close()
+    assert proc.stderr is not None
+    proc.stderr.close()
     pd.testing.assert_frame_equal(before, _persons(city_copy))
     with Project.from_toml(config).open_registry(read_only=True) as reg:
         assert len(reg.runs()) == runs_before
