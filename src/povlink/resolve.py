@@ -20,9 +20,10 @@ Tables this module keeps in the registry (see ``docs/tables.md``):
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,23 +66,50 @@ class ResolveSummary:
         return data
 
 
-class _Stages:
-    """Times each stage and logs its progress through the standard ``logging`` module."""
+#: The stages of a resolve, in order (for progress and the time estimate).
+STAGES: tuple[str, ...] = (
+    "ingest", "standardise", "train", "predict", "links", "cluster", "person_ids", "households",
+    "store",
+)  # fmt: skip
 
-    def __init__(self) -> None:
+
+class _Stages:
+    """Times each stage and logs progress through the standard ``logging`` module.
+
+    The estimate of the time left scales the previous resolve's stage times (stored with its
+    run) by the number of records; before the first resolve there is no estimate.
+    """
+
+    def __init__(self, previous: dict[str, Any] | None) -> None:
         self.seconds: dict[str, float] = {}
         self._start = time.perf_counter()
+        self._previous_seconds: dict[str, float] = dict((previous or {}).get("stage_seconds", {}))
+        self._previous_records = int((previous or {}).get("records", 0) or 0)
+        self.records = 0
+
+    def _remaining(self, after: str) -> str:
+        if not self._previous_seconds or not self._previous_records or not self.records:
+            return ""
+        later = STAGES[STAGES.index(after) + 1 :]
+        scale = self.records / self._previous_records
+        left = sum(self._previous_seconds.get(s, 0.0) for s in later) * scale
+        return f", about {left:.0f} s left"
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        log.info("%-12s …", name)
+    def stage(self, name: str, rows: Callable[[], int] | None = None) -> Iterator[None]:
+        """Time stage ``name``; ``rows`` counts what it produced, for the log line."""
+        number = STAGES.index(name) + 1
+        log.debug("[%d/%d] %s started", number, len(STAGES), name)
         t0 = time.perf_counter()
         yield
         took = time.perf_counter() - t0
         self.seconds[name] = round(took, 3)
+        done = f"{rows():>12,} rows" if rows is not None else " " * 17
         log.info(
-            "%-12s done in %.1f s (%.1f s elapsed)", name, took, time.perf_counter() - self._start
-        )
+            "[%d/%d] %-11s %s %7.1f s  (elapsed %.1f s%s)",
+            number, len(STAGES), name, done, took, time.perf_counter() - self._start,
+            self._remaining(name),
+        )  # fmt: skip
 
 
 def resolve_project(
@@ -96,17 +124,17 @@ def resolve_project(
     from povlink.ids import assign_stable_ids
     from povlink.linkage import cluster_records
 
-    stages = _Stages()
     e = registry.engine
+    stages = _Stages(_previous_summary(registry))
     data = data or {}
     with registry.run("resolve") as run:
-        with stages.stage("ingest"):
+        with stages.stage("ingest", lambda: n_records):
             versions = tuple(registry.ingest(run, s, data.get(s.name)) for s in config.sources)
             names = [s.name for s in config.sources]
             e.create_table("records", registry.current_records_sql(names), temporary=True)
-            n_records = e.count("records")
+            n_records = stages.records = e.count("records")
             _store_sources(e, config)
-        with stages.stage("standardise"):
+        with stages.stage("standardise", lambda: n_records):
             _standardise(e, config)
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
         with _workspace(config) as work:
@@ -116,7 +144,7 @@ def resolve_project(
             with stages.stage("predict"):
                 model.predict(work, "standardised", output="pairwise")
                 e.copy_table(work, "SELECT * FROM pairwise", "__pairwise", temporary=True)
-        with stages.stage("links"):
+        with stages.stage("links", lambda: n_pairs):
             n_pairs = e.count("__pairwise")
             threshold = model.threshold
             registry.replace_table(
@@ -223,6 +251,17 @@ def _workspace(config: ProjectConfig) -> Iterator[Engine]:
         threads=settings.threads,
     ) as work:
         yield work
+
+
+def _previous_summary(registry: Registry) -> dict[str, Any] | None:
+    """The summary of the last resolve run, if any (for the time estimate)."""
+    text = registry.engine.scalar(
+        "SELECT summary FROM runs WHERE command = 'resolve' ORDER BY run_id DESC LIMIT 1"
+    )
+    if text is None:
+        return None
+    summary: dict[str, Any] = json.loads(str(text))
+    return summary
 
 
 def _store_sources(e: Engine, config: ProjectConfig) -> None:
