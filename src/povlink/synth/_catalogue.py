@@ -100,20 +100,22 @@ def _persons_by_decile(
 
 
 def select_dtks(city: City, rng: np.random.Generator) -> IntArray:
-    """Whole households at the older snapshot, by decile; 3% listed with their head only."""
+    """Whole rumah tangga at the older snapshot, by decile; 3% listed with their head only.
+
+    DTKS enumerates the rumah tangga (one IDBDT), so a married child's family on its own KK is
+    listed with the parents.
+    """
     n_households = len(city.decile)
-    exists = np.zeros(n_households, bool)
-    exists[city.household[0][city.household[0] >= 0]] = True
-    chosen = exists & by_decile(
+    chosen = by_decile(
         city,
         np.arange(n_households),
         rng,
         [0.7, 0.65, 0.15, 0.06, 0.03, 0.02, 0.01, 0.01, 0.005, 0.005],
     )
     head_only = rng.random(n_households) < 0.03
-    hh = city.household[0]
-    keep = (hh >= 0) & chosen[np.maximum(hh, 0)]
-    keep &= ~head_only[np.maximum(hh, 0)] | (city.relationship[0] == 0)
+    dwelling = np.maximum(city.dwelling, 0)
+    keep = (city.dwelling >= 0) & chosen[dwelling]
+    keep &= ~head_only[dwelling] | (city.dwelling_relationship == 0)
     return np.flatnonzero(keep)
 
 
@@ -211,9 +213,9 @@ def _household_keys(
 def layout_dtks(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
     """DTKS: upper case, 1/2 sex codes, dd-mm-yyyy, separate RT and RW, IDBDT household key."""
     r = d.records
-    kec = city.regions.kecamatan_number[city.kelurahan[0][r.household]]
-    idbdt = join("3374", take(PAD2, kec), _household_keys(city, r.household, "", rng))
-    ids = join(idbdt, take(PAD2, np.minimum(member_numbers(r.household), 99)))
+    kec = city.regions.kecamatan_number[city.kelurahan[0][r.dwelling]]
+    idbdt = join("3374", take(PAD2, kec), _household_keys(city, r.dwelling, "", rng))
+    ids = join(idbdt, take(PAD2, np.minimum(member_numbers(r.dwelling), 99)))
     tokens = {"": 0.5, "-": 0.2, "0": 0.15, "BELUM ADA": 0.15}
     return Layout(
         {
@@ -225,7 +227,7 @@ def layout_dtks(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
             "JNS_KEL": format_sex(r.male, "12"),
             "TMP_LAHIR": _up(r.birth_place),
             "TGL_LAHIR": format_dates(r.birth, d.birth_missing, "dmy"),
-            "HUB_KRT": relationship_text(r.relationship, _DTKS_RELATIONSHIP),
+            "HUB_KRT": relationship_text(r.dwelling_relationship, _DTKS_RELATIONSHIP),
             "NAMA_IBU_KANDUNG": _up(r.mother_name),
             "ALAMAT": _up(r.street),
             "RT": take(PAD3, r.rt),
@@ -468,6 +470,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
         },
         select=select_dtks,
         layout=layout_dtks,
+        by_dwelling=True,
         uses=frozenset({"mother_name"}),
         options={"encoding": "latin-1", "delimiter": ";", "date_order": "dmy"},
         sorted_by_household=True,

@@ -372,6 +372,8 @@ class Records:
     person: IntArray
     household: IntArray
     relationship: IntArray
+    dwelling: IntArray  # the rumah tangga (main household number) at T0; the household at T1
+    dwelling_relationship: IntArray
     age: IntArray
     male: BoolArray
     birth: IntArray

@@ -76,6 +76,8 @@ class City:
     rw: tuple[IntArray, IntArray]
     street: tuple[Text, Text]
     head: tuple[IntArray, IntArray]
+    dwelling: IntArray  # each person's rumah tangga at T0 (-1 if not resident then)
+    dwelling_relationship: IntArray  # relation to the rumah tangga's head at T0
     decile: IntArray
     owns_house: BoolArray
     fisher: BoolArray
@@ -113,6 +115,8 @@ class City:
             rw=(ints(h, "rw_t0"), ints(h, "rw_t1")),
             street=(_arrow(h["street_t0"]), _arrow(h["street_t1"])),
             head=(ints(h, "head_t0"), ints(h, "head_t1")),
+            dwelling=ints(p, "dwelling_t0"),
+            dwelling_relationship=rel("dwelling_relationship_t0"),
             decile=ints(h, "decile"),
             owns_house=h["owns_house"].to_numpy(dtype=bool),
             fisher=h["fisher"].to_numpy(dtype=bool),
@@ -180,6 +184,8 @@ class City:
             person=persons.astype(np.int64),
             household=hh,
             relationship=rel,
+            dwelling=self.dwelling[persons] if epoch == 0 else hh,
+            dwelling_relationship=self.dwelling_relationship[persons] if epoch == 0 else rel,
             age=self.age(epoch)[persons],
             male=self.male[persons],
             birth=self.birth[persons],
@@ -317,6 +323,7 @@ class ListSpec:
     options: dict[str, str] = field(default_factory=dict)
     whole_city: bool = False
     sorted_by_household: bool = False
+    by_dwelling: bool = False  # households are rumah tangga (DTKS), not KK families
     uses: frozenset[str] = OPTIONAL_FIELDS  # which optional person fields the layout writes
 
     @property
@@ -373,8 +380,12 @@ def build_list(spec: ListSpec, city: City, rates: ListDamage, seed: int) -> Agen
     persons = selected[index]
     if spec.sorted_by_household:
         # Registers keep a household's members together; a duplicate was entered later.
-        hh = city.household[spec.epoch][persons]
-        rel = city.relationship[spec.epoch][persons]
+        if spec.by_dwelling:
+            hh = city.dwelling[persons]
+            rel = city.dwelling_relationship[persons]
+        else:
+            hh = city.household[spec.epoch][persons]
+            rel = city.relationship[spec.epoch][persons]
         kel = city.kelurahan[spec.epoch][hh]
         order = np.lexsort((rel, hh, kel, copy))
     else:

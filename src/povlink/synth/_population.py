@@ -8,6 +8,8 @@ dates ``T0`` (the older lists, e.g. DTKS and Regsosek 2022) and ``T1`` (the newe
 * a grown child may marry and split off with a new KK (*pecah KK*): from then on they head a **new**
   household (new ``household_id``), even when they still live under their parents' roof; records
   of them taken at ``T0`` belong to the parents' household, records taken at ``T1`` to the new one;
+* half the married children of three-generation homes already hold their own KK at ``T0``: one
+  rumah tangga (what DTKS enumerates, one IDBDT) holds two households (two KKs);
 * a household may move to another kelurahan: it keeps its ``household_id`` but gets a new KK number
   and address;
 * babies are born (they exist at ``T1`` only), spouses marry in from outside the city, and some
@@ -102,13 +104,16 @@ class Population:
     ``persons`` has one row per person ever resident (index = person number): ``person_id``,
     ``sex`` (M/F), ``birth_date``, ``birth_place``, ``full_name``, ``mother_name``, ``nik``,
     ``phone`` ("" if none), and for each snapshot ``household_t0``/``household_t1`` (household
-    number, -1 when not resident then) and ``relationship_t0``/``relationship_t1``.
+    number, -1 when not resident then) and ``relationship_t0``/``relationship_t1`` (to the head of
+    the KK); ``dwelling_t0`` and ``dwelling_relationship_t0`` give the rumah tangga (the household
+    number of its main card) and the relation to its head, as a DTKS enumerator records them.
 
     ``households`` has one row per household (index = household number): ``household_id``,
     ``exists_t0``/``exists_t1``, ``kk_t0``/``kk_t1`` ("" when it did not exist), ``kelurahan_t0``
     /``kelurahan_t1`` (row of :attr:`regions`, -1 when it did not exist), ``rt_*``, ``rw_*``,
     ``street_*``, ``decile`` (1 = poorest tenth), ``owns_house``, ``fisher``, ``moved``,
-    ``split_from`` (parent household number or -1), ``head_t0``/``head_t1`` (person numbers).
+    ``split_from`` (parent household number or -1), ``dwelling`` (the rumah tangga: the number of
+    the household whose roof it shares at T0, itself for most), ``head_t0``/``head_t1`` (persons).
     """
 
     persons: pd.DataFrame
@@ -325,24 +330,51 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
     if households < 1:
         raise ValueError(f"households must be at least 1 (got {households})")
     regions = load_regions()
-    n = households
-    members, htype = _build_members(stream(seed, "households"), n)
+    n_dwellings = households
+    members, dwelling_type = _build_members(stream(seed, "households"), n_dwellings)
     p0 = len(members.household)
-    rel0 = members.relationship
     t0 = day_number(T0)
     t1 = day_number(T1)
 
-    # --- where households live and how well off they are ---------------------------------------
+    # --- one rumah tangga, two KKs: half the married children of three-generation households
+    # hold their own card for their own family while living with the parents ----------------
+    dw0 = members.household  # the rumah tangga (dwelling) each person lives in at T0
+    drel0 = members.relationship  # relation to the rumah tangga's head
+    own_card = (dwelling_type == _THREE_GEN) & (stream(seed, "cards").random(n_dwellings) < 0.5)
+    card_dwellings = np.flatnonzero(own_card)
+    n = n_dwellings + len(card_dwellings)  # KK households at T0
+    dwelling_of = np.concatenate([np.arange(n_dwellings), card_dwellings])
+    card_of = np.full(n_dwellings, -1, dtype=np.int64)
+    card_of[card_dwellings] = n_dwellings + np.arange(len(card_dwellings))
+    on_own_card = own_card[dw0] & np.isin(drel0, [CHILD, IN_LAW, GRANDCHILD])
+    hh0 = np.where(on_own_card, card_of[dw0], dw0)
+    rel0 = drel0.copy()
+    for family_role, card_role in ((CHILD, HEAD), (IN_LAW, SPOUSE), (GRANDCHILD, CHILD)):
+        rel0[on_own_card & (drel0 == family_role)] = card_role
+    card_heads = _role_index(n, hh0, rel0 == HEAD)
+    card_has_spouse = _role_index(n, hh0, rel0 == SPOUSE) >= 0
+    card_type = np.where(
+        card_has_spouse,
+        _COUPLE_KIDS,
+        np.where(members.male[card_heads], _SINGLE_FATHER, _SINGLE_MOTHER),
+    )[n_dwellings:]
+    htype = np.concatenate([dwelling_type, card_type])
+
+    # --- where households live and how well off they are (a card shares its rumah tangga's) ----
     loc = stream(seed, "locations")
     kel_weight = loc.lognormal(0.0, 0.5, regions.size)
-    kel_t0 = loc.choice(regions.size, size=n, p=kel_weight / kel_weight.sum())
     rw_max = loc.integers(4, 16, regions.size)
     rt_max = loc.integers(6, 16, regions.size)
-    rw_t0 = 1 + (loc.random(n) * rw_max[kel_t0]).astype(np.int64)
-    rt_t0 = 1 + (loc.random(n) * rt_max[kel_t0]).astype(np.int64)
-    street_t0 = _streets(loc, n)
-    welfare = loc.normal(0, 0.6, regions.size)[kel_t0] + loc.normal(0, 1, n)
-    decile = 1 + (np.argsort(np.argsort(welfare, kind="stable"), kind="stable") * 10) // n
+    kel_d = loc.choice(regions.size, size=n_dwellings, p=kel_weight / kel_weight.sum())
+    rw_d = 1 + (loc.random(n_dwellings) * rw_max[kel_d]).astype(np.int64)
+    rt_d = 1 + (loc.random(n_dwellings) * rt_max[kel_d]).astype(np.int64)
+    street_d = _streets(loc, n_dwellings)
+    welfare = loc.normal(0, 0.6, regions.size)[kel_d] + loc.normal(0, 1, n_dwellings)
+    rank = np.argsort(np.argsort(welfare, kind="stable"), kind="stable")
+    decile_d = 1 + (rank * 10) // n_dwellings
+    kel_t0, rw_t0, rt_t0 = kel_d[dwelling_of], rw_d[dwelling_of], rt_d[dwelling_of]
+    street_t0 = take(street_d, dwelling_of)
+    decile = decile_d[dwelling_of]
     poorish = decile <= 4
     owns_house = loc.random(n) < np.where(poorish, 0.65, 0.8)
     fisher = regions.coastal[kel_t0] & (loc.random(n) < np.where(poorish, 0.18, 0.04))
@@ -351,7 +383,7 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
     ev = stream(seed, "events")
     birth0 = _birth_from_age(ev, members.age, T0)
     age1 = age_at(birth0, T1)
-    hh1 = members.household.copy()
+    hh1 = hh0.copy()
     rel1 = rel0.copy()
     # Elders who die.
     dies = (rel0 == PARENT) & (age1 >= 70) & (ev.random(p0) < 0.15)
@@ -359,16 +391,11 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
     rel1[dies] = NONE
     # Grown children who marry and split off with their own KK (the married child of a
     # three-generation household stays with their own family).
-    splits = (
-        (rel0 == CHILD)
-        & (age1 >= 21)
-        & (htype[members.household] != _THREE_GEN)
-        & (ev.random(p0) < 0.18)
-    )
+    splits = (rel0 == CHILD) & (age1 >= 21) & (htype[hh0] != _THREE_GEN) & (ev.random(p0) < 0.18)
     splitters = np.flatnonzero(splits)
     n_split = len(splitters)
     new_hh = n + np.arange(n_split)
-    parent_hh = members.household[splitters]
+    parent_hh = hh0[splitters]
     hh1[splitters] = new_hh
     rel1[splitters] = HEAD
     sp = np.flatnonzero(ev.random(n_split) < 0.6)  # splits that bring a spouse from outside
@@ -420,29 +447,31 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
             t0 + ev.integers(1, t1 - t0 - 30, n_split_babies + n_babies),
         ]
     ).astype(np.int64)
-    household_t0 = np.concatenate([members.household, np.full(newcomers, -1)]).astype(np.int64)
-    household_t1 = np.concatenate(
-        [hh1, new_hh[sp], new_hh[split_baby], members.household[wives]]
-    ).astype(np.int64)
+    household_t0 = np.concatenate([hh0, np.full(newcomers, -1)]).astype(np.int64)
+    household_t1 = np.concatenate([hh1, new_hh[sp], new_hh[split_baby], hh0[wives]]).astype(
+        np.int64
+    )
     relationship_t0 = np.concatenate([rel0, np.full(newcomers, NONE)])
     relationship_t1 = np.concatenate(
         [rel1, np.full(n_spouses, SPOUSE), np.full(n_split_babies + n_babies, CHILD)]
     )
 
     # Mothers who live in the city, so that a mother's name is the same as her own record's.
+    # Family ties are those of the rumah tangga as built, whoever holds which card.
     female0 = ~members.male
-    hh0 = members.household
-    wife_of = _role_index(n, hh0, ((rel0 == HEAD) | (rel0 == SPOUSE)) & female0)
+    nd = n_dwellings
+    dtype0 = dwelling_type[dw0]
+    wife_of = _role_index(nd, dw0, ((drel0 == HEAD) | (drel0 == SPOUSE)) & female0)
     young_mother_of = _role_index(
-        n,
-        hh0,
-        ((rel0 == CHILD) & (htype[hh0] == _THREE_GEN) & female0) | ((rel0 == IN_LAW) & female0),
+        nd,
+        dw0,
+        ((drel0 == CHILD) & (dtype0 == _THREE_GEN) & female0) | ((drel0 == IN_LAW) & female0),
     )
-    grandma_of = _role_index(n, hh0, (rel0 == PARENT) & female0)
+    grandma_of = _role_index(nd, dw0, (drel0 == PARENT) & female0)
     mother = np.full(p_all, -1, dtype=np.int64)
     mother[:p0] = np.select(
-        [(rel0 == CHILD) & (htype[hh0] != _SINGLE_FATHER), rel0 == GRANDCHILD, rel0 == HEAD],
-        [wife_of[hh0], young_mother_of[hh0], grandma_of[hh0]],
+        [(drel0 == CHILD) & (dtype0 != _SINGLE_FATHER), drel0 == GRANDCHILD, drel0 == HEAD],
+        [wife_of[dw0], young_mother_of[dw0], grandma_of[dw0]],
         -1,
     )
     splitter_is_mother = ~members.male[splitters][split_baby]
@@ -521,6 +550,7 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
             "fisher": np.concatenate([fisher, fisher[parent_hh] & (mv.random(n_split) < 0.3)]),
             "moved": np.concatenate([moved, np.zeros(n_split, bool)]),
             "split_from": np.concatenate([np.full(n, -1), parent_hh]).astype(np.int64),
+            "dwelling": np.concatenate([dwelling_of, new_hh]).astype(np.int64),
             "head_t0": np.concatenate([heads0, np.full(n_split, -1)]).astype(np.int64),
             "head_t1": np.concatenate([heads0, splitters]).astype(np.int64),
         }
@@ -537,6 +567,10 @@ def generate_population(households: int = 2_000, *, seed: int = 0) -> Population
             "phone": phone,
             "household_t0": household_t0,
             "relationship_t0": take(_RELATIONSHIP_TEXT, relationship_t0),
+            "dwelling_t0": np.concatenate([dw0, np.full(newcomers, -1)]).astype(np.int64),
+            "dwelling_relationship_t0": take(
+                _RELATIONSHIP_TEXT, np.concatenate([drel0, np.full(newcomers, NONE)])
+            ),
             "household_t1": household_t1,
             "relationship_t1": take(_RELATIONSHIP_TEXT, relationship_t1),
         }

@@ -166,6 +166,26 @@ def test_household_truth_lists_every_household(small_city: SynthCity) -> None:
     assert (households["poor"] == "true").sum() > 0
 
 
+def test_dtks_lists_rumah_tangga_that_hold_two_cards(tmp_path: Path) -> None:
+    """One IDBDT can hold two true households (KK ≠ rumah tangga), members ranked to its head."""
+    city = generate_city(tmp_path, households=3_000, seed=2)
+    dtks = pd.read_csv(
+        city.list_paths["dinsos_dtks"],
+        sep=";",
+        encoding="latin-1",
+        dtype=str,
+        keep_default_na=False,
+    )
+    truth = pd.read_csv(city.truth_file, dtype=str).set_index("record_id")
+    dtks["household_id"] = truth.loc["dinsos_dtks:" + dtks["ID_ART"], "household_id"].to_numpy()
+    per_idbdt = dtks.groupby("IDBDT")["household_id"].nunique()
+    assert (per_idbdt == 2).sum() > 5
+    assert per_idbdt.max() == 2
+    shared = dtks[dtks["IDBDT"].isin(per_idbdt[per_idbdt == 2].index)]
+    assert set(shared["HUB_KRT"]) >= {"KEPALA RUMAH TANGGA", "ANAK", "CUCU"}
+    assert shared.groupby("IDBDT")["NO_KK"].nunique().max() >= 2
+
+
 def test_latin1_file_reads_back_in_its_encoding(small_city: SynthCity) -> None:
     """The DTKS list is latin-1 with semicolons, and upper case as Dinsos writes it."""
     path = small_city.list_paths["dinsos_dtks"]

@@ -93,7 +93,7 @@ def test_every_rate_lands_within_tolerance(damaged: GeneratedLists) -> None:
                 )
     assert set(pooled) == {f.name for f in dataclasses.fields(ListDamage)}
     for kind, (eligible, hit) in pooled.items():
-        assert eligible >= 150, kind
+        assert eligible >= 100, kind
         assert _within(hit / eligible, getattr(_TEST_RATES, kind), eligible), (kind, hit, eligible)
 
 

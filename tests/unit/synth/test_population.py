@@ -127,14 +127,32 @@ def test_mothers_were_between_15_and_50_at_birth(population: Population) -> None
 
 
 def test_size_and_welfare_deciles(population: Population) -> None:
-    """About 3.4 residents per household; deciles split the old households into tenths."""
+    """About 3.4 residents per household; deciles split the rumah tangga into tenths."""
     p, h = population.persons, population.households
     per_household = (p["household_t0"] >= 0).sum() / h["exists_t0"].sum()
     assert 3.1 <= per_household <= 3.8
-    counts = h.loc[h["exists_t0"], "decile"].value_counts()
+    main_cards = h["exists_t0"] & (h["dwelling"] == h.index)
+    counts = h.loc[main_cards, "decile"].value_counts()
     assert counts.between(290, 310).all()
     assert len(counts) == 10
     assert (h["decile"] <= POOR_DECILES).mean() == pytest.approx(POOR_DECILES / 10, abs=0.02)
+
+
+def test_some_rumah_tangga_hold_two_cards(population: Population) -> None:
+    """A married child's family on its own KK shares the parents' address and rumah tangga."""
+    p, h = population.persons, population.households
+    cards = h[h["exists_t0"] & (h["dwelling"] != h.index)]
+    assert len(cards) > 0
+    main = h.loc[cards["dwelling"]]
+    for column in ("kelurahan_t0", "rt_t0", "rw_t0", "street_t0", "decile"):
+        assert (cards[column].to_numpy() == main[column].to_numpy()).all()
+    assert (cards["kk_t0"].to_numpy() != main["kk_t0"].to_numpy()).all()
+    heads = p.loc[cards["head_t0"]]
+    assert (heads["dwelling_relationship_t0"] == "child").all()
+    assert (heads["dwelling_t0"].to_numpy() == cards["dwelling"].to_numpy()).all()
+    in_card = p[p["household_t0"].isin(cards.index)]
+    pairs = set(zip(in_card["relationship_t0"], in_card["dwelling_relationship_t0"], strict=True))
+    assert pairs <= {("head", "child"), ("spouse", "in_law"), ("child", "grandchild")}
 
 
 def test_life_events_between_snapshots(population: Population) -> None:
