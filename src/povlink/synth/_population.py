@@ -319,7 +319,7 @@ def _arrow_frame(columns: dict[str, object]) -> pd.DataFrame:
         name: pd.arrays.ArrowExtensionArray(col) if isinstance(col, pa.Array) else col
         for name, col in columns.items()
     }
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 def generate_population(households: int = 2_000, *, seed: int = 0) -> Population:

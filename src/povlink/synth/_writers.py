@@ -76,7 +76,9 @@ def write_csv(
 
 def write_parquet(table: pa.Table, path: Path) -> None:
     """A parquet file of string columns, without pandas metadata."""
-    pq.write_table(table.replace_schema_metadata(None), path, compression="snappy")
+    pq.write_table(
+        table.replace_schema_metadata(None), path, compression="snappy", write_statistics=False
+    )
 
 
 def write_jsonl(table: pa.Table, path: Path) -> None:
