@@ -17,6 +17,7 @@ module                 rule
 ``phone``              mobile numbers
 ``regions``            the official region table (:func:`load_regions`)
 ``flags``              every quality flag code and its meaning (:data:`QUALITY_FLAGS`)
+``pipeline``           the two SQL statements composed from the rules above
 ``table``              :func:`standardise_table` and :func:`standardise_record`
 =====================  ================================================================
 """
@@ -24,7 +25,7 @@ module                 rule
 from povlink.standardise.flags import QUALITY_FLAGS, TABLE_LEVEL_FLAGS
 from povlink.standardise.nik import NikInfo, parse_nik
 from povlink.standardise.regions import RegionRow, RegionTable, load_regions
-from povlink.standardise.table import standardise_record, standardise_sql, standardise_table
+from povlink.standardise.table import standardise_record, standardise_table
 
 __all__ = [
     "QUALITY_FLAGS",
@@ -35,6 +36,5 @@ __all__ = [
     "load_regions",
     "parse_nik",
     "standardise_record",
-    "standardise_sql",
     "standardise_table",
 ]

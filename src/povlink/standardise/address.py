@@ -33,10 +33,15 @@ __all__ = [
     "FUZZY_THRESHOLD",
     "FUZZY_THRESHOLD_IN_KECAMATAN",
     "address_flag_conditions",
+    "address_joined_columns",
     "address_stages",
+    "address_text_sql",
     "city_sql",
+    "region_column_sql",
     "region_key_sql",
     "region_resolution_sql",
+    "rt_rw_flag_conditions",
+    "rt_rw_stages",
 ]
 
 #: Minimum Jaro-Winkler similarity of the name keys for a fuzzy kelurahan or kecamatan match.
@@ -95,50 +100,84 @@ def _region_name_sql(expression: str, prefixes: str) -> str:
     return f"nullif(regexp_replace({words}, '^(?:{prefixes}) ', ''), '')"
 
 
-def _code_or_name_sql(text: str, addr_pattern: str, prefixes: str, digits: int) -> str:
-    """SQL: a dotted code when the column holds ``digits`` digits, else the normalised name.
-
-    An empty column falls back to the name after ``KEL.``/``KEC.`` in the address text.
-    """
+def _code_or_name_sql(text: str, prefixes: str, digits: int) -> str:
+    """SQL: a dotted code when the column holds ``digits`` digits, else the normalised name."""
     plain = f"regexp_replace({text}, '[^0-9]', '', 'g')"
     dotted = (
         f"substr({plain}, 1, 2) || '.' || substr({plain}, 3, 2) || '.' || substr({plain}, 5, 2)"
         + (f" || '.' || substr({plain}, 7, 4)" if digits == 10 else "")
     )
-    from_text = _region_name_sql(
-        f"nullif(regexp_extract(_ad_t, '{addr_pattern}', 1), '')", prefixes
-    )
     return (
-        f"CASE WHEN {text} IS NULL THEN {from_text} "
+        f"CASE WHEN {text} IS NULL THEN NULL "
         f"WHEN regexp_matches({text}, '{_CODE_LIKE}') THEN "
         f"CASE WHEN length({plain}) = {digits} THEN {dotted} ELSE {plain} END "
         f"ELSE {_region_name_sql(text, prefixes)} END"
     )
 
 
+def _from_address_sql(pattern: str, prefixes: str) -> str:
+    """SQL: the name after ``KEL.``/``KEC.`` (``prefixes``) in the folded address ``_ad_t``.
+
+    A strpos guard per prefix skips the regular expression for addresses without any.
+    """
+    guard = " OR ".join(f"strpos(_ad_t, '{p}') > 0" for p in prefixes.split("|"))
+    extracted = f"CASE WHEN {guard} THEN nullif(regexp_extract(_ad_t, '{pattern}', 1), '') END"
+    return _region_name_sql(extracted, prefixes)
+
+
+_KEL_PREFIXES: Final[str] = "kel|kelurahan|desa|ds"
+_KEC_PREFIXES: Final[str] = "kec|kecamatan"
+
+
 def _int_or_null(expression: str) -> str:
     return f"TRY_CAST(nullif({expression}, '') AS INTEGER)"
 
 
-def address_stages(
-    *, address: str, rt: str, rw: str, kelurahan: str, kecamatan: str
-) -> list[list[tuple[str, str]]]:
-    """SQL stages for RT, RW, the written kelurahan/kecamatan (``_kel_in``/``_kec_in``), address.
+def _in_range(column: str) -> str:
+    return f"CASE WHEN {column} BETWEEN 1 AND 999 THEN {column} END"
 
-    Arguments are the columns of present text. ``_kel_in``/``_kec_in`` are what
-    :func:`region_resolution_sql` resolves.
 
-    >>> stages = address_stages(address="a", rt="r", rw="w", kelurahan="l", kecamatan="c")
-    >>> [c for c, _ in stages[-1]]
-    ['rt', 'rw']
+def address_stages(address: str) -> list[list[tuple[str, str]]]:
+    """SQL stages over the present address text ``address`` (one run per distinct address).
+
+    Adds ``address`` (normalised text), the RT and RW written in it (``_rt_addr_ok``,
+    ``_rw_addr_ok``) and the kelurahan and kecamatan after ``KEL.``/``KEC.`` (``_kel_addr``,
+    ``_kec_addr``); :func:`address_joined_columns` combines them with the columns.
+
+    >>> [c for c, _ in address_stages("a")[-1]]
+    ['_rt_addr_ok', '_rw_addr_ok']
     """
-    stage1 = [
-        ("_ad_t", fold_text_sql(address)),
-        ("_rt_t", f"lower({rt})"),
-        ("_rw_t", f"lower({rw})"),
+    # strpos guards skip the regular expressions for the many addresses without RT or RW.
+    rt_addr = (
+        "CASE WHEN strpos(_ad_t, 'rt') > 0 THEN "
+        f"coalesce(nullif(regexp_extract(_ad_t, '{_ADDR_RTRW_PAIR}', 1), ''), "
+        f"regexp_extract(_ad_t, '{_ADDR_RT}', 1)) END"
+    )
+    rw_addr = (
+        "CASE WHEN strpos(_ad_t, 'rw') > 0 OR strpos(_ad_t, 'rt') > 0 THEN "
+        f"coalesce(nullif(regexp_extract(_ad_t, '{_ADDR_RTRW_PAIR}', 2), ''), "
+        f"nullif(regexp_extract(_ad_t, '{_ADDR_RW}', 1), ''), "
+        f"regexp_extract(_ad_t, '{_ADDR_RT_SLASH_RW}', 1)) END"
+    )
+    return [
+        [("_ad_t", fold_text_sql(address))],
+        [
+            ("_rt_addr", _int_or_null(rt_addr)),
+            ("_rw_addr", _int_or_null(rw_addr)),
+            ("address", address_text_sql("_ad_t")),
+            ("_kel_addr", _from_address_sql(_ADDR_KEL, _KEL_PREFIXES)),
+            ("_kec_addr", _from_address_sql(_ADDR_KEC, _KEC_PREFIXES)),
+        ],
+        [("_rt_addr_ok", _in_range("_rt_addr")), ("_rw_addr_ok", _in_range("_rw_addr"))],
     ]
-    kel = _code_or_name_sql(kelurahan, _ADDR_KEL, "kel|kelurahan|desa|ds", 10)
-    kec = _code_or_name_sql(kecamatan, _ADDR_KEC, "kec|kecamatan", 6)
+
+
+def rt_rw_stages(rt: str, rw: str) -> list[list[tuple[str, str]]]:
+    """SQL stages over the present RT and RW columns (one run per distinct pair).
+
+    The RT column may hold both numbers (``003/005``, ``RT.3/RW.5``); adds ``_rt_col_ok`` and
+    ``_rw_col_ok`` (1-999 or NULL) and the lower-cased texts ``_rt_t``/``_rw_t`` for the flags.
+    """
     rt_col = (
         f"CASE WHEN regexp_matches(_rt_t, '{_RT_RW_COMBINED}') "
         f"THEN regexp_extract(_rt_t, '{_RT_RW_COMBINED}', 1) "
@@ -151,45 +190,52 @@ def address_stages(
         f"THEN regexp_extract(_rw_t, '{_RT_RW_COMBINED}', 2)"
         f" WHEN _rw_t IS NULL THEN regexp_extract(_rt_t, '{_RT_RW_COMBINED}', 2) END"
     )
-    rt_addr = (
-        f"coalesce(nullif(regexp_extract(_ad_t, '{_ADDR_RTRW_PAIR}', 1), ''), "
-        f"regexp_extract(_ad_t, '{_ADDR_RT}', 1))"
-    )
-    rw_addr = (
-        f"coalesce(nullif(regexp_extract(_ad_t, '{_ADDR_RTRW_PAIR}', 2), ''), "
-        f"nullif(regexp_extract(_ad_t, '{_ADDR_RW}', 1), ''), "
-        f"regexp_extract(_ad_t, '{_ADDR_RT_SLASH_RW}', 1))"
-    )
-    stage2 = [
-        ("_kel_in", kel),
-        ("_kec_in", kec),
-        ("_rt_col", _int_or_null(rt_col)),
-        ("_rw_col", _int_or_null(rw_col)),
-        ("_rt_addr", _int_or_null(rt_addr)),
-        ("_rw_addr", _int_or_null(rw_addr)),
+    return [
+        [("_rt_t", f"lower({rt})"), ("_rw_t", f"lower({rw})")],
+        [("_rt_col", _int_or_null(rt_col)), ("_rw_col", _int_or_null(rw_col))],
+        [("_rt_col_ok", _in_range("_rt_col")), ("_rw_col_ok", _in_range("_rw_col"))],
     ]
-    stage3 = [
-        ("_rt_col_ok", "CASE WHEN _rt_col BETWEEN 1 AND 999 THEN _rt_col END"),
-        ("_rw_col_ok", "CASE WHEN _rw_col BETWEEN 1 AND 999 THEN _rw_col END"),
-        ("_rt_addr_ok", "CASE WHEN _rt_addr BETWEEN 1 AND 999 THEN _rt_addr END"),
-        ("_rw_addr_ok", "CASE WHEN _rw_addr BETWEEN 1 AND 999 THEN _rw_addr END"),
-    ]
-    stage4 = [
+
+
+def region_column_sql(text: str, *, kind: str) -> str:
+    """SQL: the written kelurahan (``kind="kelurahan"``) or kecamatan of a present-text column.
+
+    A dotted code when the column holds a code (``3374011010`` -> ``33.74.01.1010``), else the
+    name without its ``KEL.``/``KEC.`` prefix, as words.
+    """
+    if kind == "kelurahan":
+        return _code_or_name_sql(text, _KEL_PREFIXES, 10)
+    return _code_or_name_sql(text, _KEC_PREFIXES, 6)
+
+
+def address_joined_columns(*, kelurahan: str, kecamatan: str) -> list[tuple[str, str]]:
+    """SQL columns ``rt``, ``rw``, ``_kel_in``, ``_kec_in`` once the address parts are joined.
+
+    The columns win over the address text; ``kelurahan``/``kecamatan`` are the columns' written
+    values (NULL when the column is empty, then the address text's are used).
+    """
+    return [
         ("rt", "coalesce(_rt_col_ok, _rt_addr_ok)"),
         ("rw", "coalesce(_rw_col_ok, _rw_addr_ok)"),
+        ("_kel_in", f"CASE WHEN {kelurahan} IS NULL THEN _kel_addr ELSE {kelurahan} END"),
+        ("_kec_in", f"CASE WHEN {kecamatan} IS NULL THEN _kec_addr ELSE {kecamatan} END"),
     ]
-    return [stage1, stage2, stage3, stage4]
 
 
-def address_text_sql(text: str) -> str:
+def address_text_sql(folded: str) -> str:
     """SQL: the address as words, ``jl``/``jln`` -> ``jalan``, ``gg`` -> ``gang``, RT/RW removed.
 
+    ``folded`` is already lower-case ASCII (:func:`~povlink.standardise.missing.fold_text_sql`).
     RT and RW have their own columns; without them two writings of one address compare equal.
     """
-    words = _words_sql(text)
-    no_rtrw = f"regexp_replace({words}, '(^| )(rt|rw|rt rw)( [0-9]+)+', ' ', 'g')"
+    words = f"trim(regexp_replace(regexp_replace({folded}, '[^a-z0-9]', ' ', 'g'), ' +', ' ', 'g'))"
+    no_rtrw = (
+        f"CASE WHEN strpos({folded}, 'rt') > 0 OR strpos({folded}, 'rw') > 0 "
+        f"THEN regexp_replace({words}, '(^| )(rt|rw|rt rw)( [0-9]+)+', ' ', 'g') "
+        f"ELSE {words} END"
+    )
     words = replace_words_sql(
-        f"trim(regexp_replace({no_rtrw}, ' +', ' ', 'g'))",
+        f"trim({no_rtrw})",
         {
             "jalan": ("jl", "jln"),
             "gang": ("gg",),
@@ -212,18 +258,24 @@ def city_sql(text: str) -> str:
     return f"nullif(regexp_replace({kota}, '^kab ', 'kabupaten '), '')"
 
 
-def address_flag_conditions() -> list[tuple[str, str]]:
-    """(flag, SQL condition) pairs for RT and RW (the region flags come from the resolution)."""
+def rt_rw_flag_conditions() -> list[tuple[str, str]]:
+    """(flag, SQL condition): an RT or RW column that holds no number from 1 to 999."""
     return [
         ("rt_invalid", "(_rt_t IS NOT NULL AND _rt_col_ok IS NULL)"),
-        (
-            "rt_conflict",
-            "(_rt_col_ok IS NOT NULL AND _rt_addr_ok IS NOT NULL AND _rt_col_ok <> _rt_addr_ok)",
-        ),
         (
             "rw_invalid",
             "((_rw_t IS NOT NULL OR regexp_matches(coalesce(_rt_t, ''), '[/-]')) "
             "AND _rw_col_ok IS NULL)",
+        ),
+    ]
+
+
+def address_flag_conditions() -> list[tuple[str, str]]:
+    """(flag, SQL condition): the RT/RW columns and the address text disagree (the column wins)."""
+    return [
+        (
+            "rt_conflict",
+            "(_rt_col_ok IS NOT NULL AND _rt_addr_ok IS NOT NULL AND _rt_col_ok <> _rt_addr_ok)",
         ),
         (
             "rw_conflict",

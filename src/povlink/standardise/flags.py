@@ -2,7 +2,8 @@
 
 A flag code begins with the field it concerns and says what is wrong with it. Flags are written to
 the ``quality_flags`` column (``VARCHAR[]``) of the ``standardised`` table in the order of
-:data:`QUALITY_FLAGS`, so they are queryable per record::
+:data:`QUALITY_FLAGS` (the region flags, resolved over the distinct names, and the table-level
+flags, which compare records, last), so they are queryable per record::
 
     SELECT record_id FROM standardised WHERE list_contains(quality_flags, 'nik_excel_notation')
 
@@ -41,10 +42,6 @@ QUALITY_FLAGS: Final[dict[str, str]] = {
     "nik_date_invalid": "NIK digits 7-12 are not a date (women's day+40 rule); set to null",
     "nik_serial_zero": "NIK serial (digits 13-16) is 0000; set to null",
     "nik_equals_kk": "NIK equals the record's KK number (family card number in the NIK field)",
-    "nik_shared": (
-        "the same NIK is used in one source by records with different names and birth dates "
-        "(e.g. the household head's NIK copied to members); kept, but weak evidence"
-    ),
     "nik_birth_date_mismatch": "birth date encoded in the NIK disagrees with the stated one",
     "nik_sex_mismatch": "sex encoded in the NIK (women's day+40) disagrees with the stated sex",
     # -- KK (family card number) -----------------------------------------------------------------
@@ -78,6 +75,9 @@ QUALITY_FLAGS: Final[dict[str, str]] = {
     "rt_conflict": "the RT column and the RT in the address text disagree; the column wins",
     "rw_invalid": "RW is present but is not a number from 1 to 999; set to null",
     "rw_conflict": "the RW column and the RW in the address text disagree; the column wins",
+    # -- phone -----------------------------------------------------------------------------------
+    "phone_invalid": "phone number is not an Indonesian mobile number (08..., 10-13 digits)",
+    # -- region resolution (against the region table, over the distinct written names) ---------
     "kecamatan_unknown": "kecamatan name or code not found in the region table; code null",
     "kecamatan_fuzzy": "kecamatan resolved by a fuzzy (not exact) name match",
     "kelurahan_unknown": "kelurahan name or code not found in the region table; code null",
@@ -88,8 +88,11 @@ QUALITY_FLAGS: Final[dict[str, str]] = {
     "kelurahan_kecamatan_mismatch": (
         "the kelurahan lies in another kecamatan than the one stated; the kelurahan wins"
     ),
-    # -- phone -----------------------------------------------------------------------------------
-    "phone_invalid": "phone number is not an Indonesian mobile number (08..., 10-13 digits)",
+    # -- table-level flags (they compare records, so they come last) ----------------------------
+    "nik_shared": (
+        "the same NIK is used in one source by records with different names and birth dates "
+        "(e.g. the household head's NIK copied to members); kept, but weak evidence"
+    ),
 }
 
 #: Flags that depend on other records of the table, so the single-record path never raises them.

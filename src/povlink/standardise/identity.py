@@ -36,7 +36,7 @@ __all__ = [
     "PROVINCE_CODES",
     "century_for",
     "identity_check_columns",
-    "identity_parse_columns",
+    "identity_parse_stages",
     "problem_of_digits",
     "province_code_sql",
 ]
@@ -100,32 +100,37 @@ def _days_in_month_sql(month: str, leap: str) -> str:
     )
 
 
-def identity_parse_columns(prefix: str, text: str) -> list[tuple[str, str]]:
-    """SQL columns that clean an identity number: ``_<prefix>_excel``, ``_digits``, ``_mantissa``...
+def identity_parse_stages(prefix: str, text: str) -> list[list[tuple[str, str]]]:
+    """SQL stages that clean an identity number: ``_<prefix>_excel``, ``_floaty``, ``_digits``...
 
     ``text`` is the column of present (non-missing, trimmed) text.
 
-    >>> [name for name, _ in identity_parse_columns("nik", "nik_txt")]
-    ['_nik_excel', '_nik_floaty', '_nik_mantissa', '_nik_digits']
+    >>> [[name for name, _ in stage] for stage in identity_parse_stages("nik", "nik_txt")]
+    [['_nik_excel', '_nik_floaty'], ['_nik_mantissa', '_nik_digits']]
     """
     lowered = f"lower({text})"
-    excel = f"({text} IS NOT NULL AND regexp_matches({lowered}, '{_EXCEL_PATTERN}'))"
-    floaty = f"coalesce(regexp_matches({text}, '{_FLOAT_PATTERN}'), false)"
+    # strpos guards skip the patterns for the usual plain digits.
+    excel = (
+        f"coalesce(strpos({lowered}, 'e') > 0 "
+        f"AND regexp_matches({lowered}, '{_EXCEL_PATTERN}'), false)"
+    )
+    floaty = (
+        f"coalesce(strpos({text}, '.') > 0 AND regexp_matches({text}, '{_FLOAT_PATTERN}'), false)"
+    )
     mantissa = (
-        f"CASE WHEN {excel} AND regexp_extract({lowered}, 'e[+]?([0-9]{{1,3}})$', 1) = '15' "
+        f"CASE WHEN _{prefix}_excel "
+        f"AND regexp_extract({lowered}, 'e[+]?([0-9]{{1,3}})$', 1) = '15' "
         f"THEN regexp_replace(regexp_extract({lowered}, '^([0-9][.,]?[0-9]*)e', 1), "
         "'[.,]', '', 'g') END"
     )
-    unfloated = f"CASE WHEN {floaty} THEN split_part({text}, '.', 1) ELSE {text} END"
+    unfloated = f"CASE WHEN _{prefix}_floaty THEN split_part({text}, '.', 1) ELSE {text} END"
     digits = (
-        f"CASE WHEN {text} IS NULL OR {excel} THEN NULL ELSE "
-        f"regexp_replace(regexp_replace({unfloated}, '^''+', ''), '[ .-]', '', 'g') END"
+        f"CASE WHEN {text} IS NULL OR _{prefix}_excel THEN NULL "
+        f"ELSE regexp_replace(ltrim({unfloated}, ''''), '[ .-]', '', 'g') END"
     )
     return [
-        (f"_{prefix}_excel", f"coalesce({excel}, false)"),
-        (f"_{prefix}_floaty", floaty),
-        (f"_{prefix}_mantissa", mantissa),
-        (f"_{prefix}_digits", digits),
+        [(f"_{prefix}_excel", excel), (f"_{prefix}_floaty", floaty)],
+        [(f"_{prefix}_mantissa", mantissa), (f"_{prefix}_digits", digits)],
     ]
 
 
@@ -134,7 +139,7 @@ def identity_check_columns(prefix: str, *, female_offset: bool) -> list[tuple[st
 
     Also the date parts ``_<prefix>_day``, ``_<prefix>_month``, ``_<prefix>_yy`` (the day with
     the women's +40 removed when ``female_offset``). Reads the columns of
-    :func:`identity_parse_columns`.
+    :func:`identity_parse_stages`.
 
     >>> [name for name, _ in identity_check_columns("kk", female_offset=False)]
     ['_kk_problem', '_kk_day', '_kk_month', '_kk_yy', '_kk_female']

@@ -17,9 +17,9 @@ The steps, each an SQL expression over the previous one:
 6. Muhammad variants (``M.`` first, ``Muh.``, ``Moh.``, ``Moch.``, ``Mochammad``, ``Mohamad``...)
    become ``muhammad``; ``Abd.`` becomes ``abdul``; a first ``St.`` becomes ``siti``.
 
-The phonetic key (:func:`phonetic_key_sql`) folds what Indonesian spelling varies on: ``kh``/``h``,
-``sy``/``s``, ``j``/``y``/``z``, ``f``/``p``/``v``, ``q``/``k``, ``e``/``i``, ``o``/``u``, silent
-``h``, glides (``iy``, ``uw``) and doubled letters: Suharto/Soeharto -> ``suartu``, Joko/Djoko ->
+The phonetic key (:func:`phonetic_key_stages`) folds what Indonesian spelling varies on:
+``kh``/``h``, ``sy``/``s``, ``j``/``y``/``z``, ``f``/``p``/``v``, ``q``/``k``, ``e``/``i``,
+``o``/``u``, silent ``h``, glides (``iy``, ``uw``) and doubled letters: Suharto/Soeharto -> ``suartu``, Joko/Djoko ->
 ``yuku``, Yusuf/Jusuf -> ``yusup``, Khotijah/Chotidjah -> ``utia``.
 
 >>> "hj" in PREFIX_TITLES and "ibu" in PREFIX_TITLES
@@ -38,7 +38,8 @@ __all__ = [
     "PREFIX_TITLES",
     "name_flag_conditions",
     "name_stages",
-    "phonetic_key_sql",
+    "phonetic_key_stages",
+    "single_letters_sql",
 ]
 
 #: Titles and honorifics that precede a name (the dot is optional).
@@ -123,7 +124,9 @@ def _standard_name_stages(source: str, target: str) -> list[list[tuple[str, str]
 
     Each step reads the previous step's column, so no expression is written out twice.
     """
-    plain = _collapse_sql(f"regexp_replace({source}, '[^a-z ]', ' ', 'g')")
+    # Most names have no patronym: an empty source skips every step.
+    letters = _collapse_sql(f"regexp_replace({source}, '[^a-z ]', ' ', 'g')")
+    plain = f"CASE WHEN {source} = '' THEN NULL ELSE {letters} END"
     return [
         [(f"{target}_plain", plain)],
         [(f"{target}_modern", _modernise_sql(f"{target}_plain"))],
@@ -132,19 +135,33 @@ def _standard_name_stages(source: str, target: str) -> list[list[tuple[str, str]
     ]
 
 
-def phonetic_key_sql(expression: str) -> str:
-    """SQL: the Indonesian phonetic key of a standardised name (tokens kept apart by spaces).
+def single_letters_sql(expression: str, letters: str) -> str:
+    """SQL: doubled ``letters`` in ``expression`` written once (``mm`` -> ``m``).
+
+    One pattern test first, so that text without doubled letters skips the replacements. The text
+    is written out twice; pass a column or a cheap expression.
+    """
+    single = expression
+    for letter in letters:
+        single = f"replace({single}, '{letter}{letter}', '{letter}')"
+    doubled = "|".join(letter * 2 for letter in letters)
+    return (
+        f"CASE WHEN regexp_matches({expression}, '{doubled}') THEN {single} ELSE {expression} END"
+    )
+
+
+def phonetic_key_stages(expression: str, target: str) -> list[list[tuple[str, str]]]:
+    """SQL stages: the Indonesian phonetic key of a standardised name into column ``target``.
 
     ``kh`` -> ``h`` and ``sy`` -> ``s``; then ``q`` -> ``k``, ``v``/``f`` -> ``p``, ``z``/``j`` ->
     ``y``, ``x`` -> ``s``, ``e`` -> ``i``, ``o`` -> ``u``; ``iy`` -> ``i``, ``uw`` -> ``u``; every
-    ``h`` dropped; doubled letters single.
+    ``h`` dropped; doubled letters single. Tokens stay apart by spaces.
     """
     key = f"replace(replace({expression}, 'kh', 'h'), 'sy', 's')"
     key = f"translate({key}, 'qvfzjxeo', 'kppyysiu')"
     key = f"replace(replace(replace({key}, 'iy', 'i'), 'uw', 'u'), 'h', '')"
-    for letter in "abcdgiklmnprstuwy":
-        key = f"replace({key}, '{letter}{letter}', '{letter}')"
-    return f"nullif(trim({key}), '')"
+    folded = single_letters_sql(f"_{target}_folded", "abcdgiklmnprstuwy")
+    return [[(f"_{target}_folded", key)], [(target, f"nullif(trim({folded}), '')")]]
 
 
 def name_stages(
@@ -152,12 +169,11 @@ def name_stages(
 ) -> list[list[tuple[str, str]]]:
     """SQL stages standardising the name in column ``text`` into column ``output``.
 
-    Internal columns start with ``_<prefix>_``; the last stage adds ``output``,
-    ``<prefix>_titles``, ``<prefix>_patronym``, ``<prefix>_tokens`` and ``phonetic``
-    (for the person's own name ``prefix`` is ``name``: ``name_titles``, ``name_tokens``...).
+    Internal columns start with ``_<prefix>_``; the stages add ``output``, ``<prefix>_titles``,
+    ``<prefix>_patronym``, ``<prefix>_tokens`` and, last, the phonetic key ``phonetic``.
 
     >>> [c for c, _ in name_stages("name", "t", output="full_name", phonetic="k")[-1]]
-    ['name_tokens', 'k']
+    ['k']
     """
     p = f"_{prefix}"
     spaced = f"regexp_replace({fold_text_sql(text)}, '[.]', '. ', 'g')"
@@ -193,14 +209,15 @@ def name_stages(
             strict=True,
         )
     ]
-    last = [
-        (
-            f"{prefix}_tokens",
-            f"CASE WHEN {output} IS NOT NULL THEN string_split({output}, ' ') END",
-        ),
-        (phonetic, phonetic_key_sql(output)),
-    ]
-    return [stage1, stage2, stage3, stage4, stage5, stage6, stage7 + stage8, *standard, last]
+    tokens = (
+        f"{prefix}_tokens",
+        f"CASE WHEN {output} IS NOT NULL THEN string_split({output}, ' ') END",
+    )
+    key = phonetic_key_stages(output, phonetic)
+    return [
+        stage1, stage2, stage3, stage4, stage5, stage6, stage7 + stage8, *standard,
+        [tokens, *key[0]], key[1],
+    ]  # fmt: skip
 
 
 def name_flag_conditions(text: str, output: str) -> list[tuple[str, str]]:
