@@ -368,14 +368,18 @@ def layout_kb(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 
 
 def layout_pelatihan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
-    """Job training: mixed case, US-style mm/dd/yyyy (an Excel export), ``03/05`` RT/RW."""
+    """Job training: a web form's first/last-name boxes, US-style mm/dd/yyyy, ``03/05`` RT/RW."""
     r = d.records
     ids = _serial_ids(rng, len(r), "PK24-", 5)
+    # An online form with first- and last-name boxes: a mononym leaves the last box empty.
+    first = pc.replace_substring_regex(r.full_name, r"^(\S+).*$", r"\1")
+    last = pc.replace_substring_regex(r.full_name, r"^\S+ ?", "")
     return Layout(
         {
             "ID_PESERTA": ids,
             "NIK": _nik(d, rng, {"": 1.0}),
-            "NAMA_LENGKAP": r.full_name,
+            "NAMA_DEPAN": first,
+            "NAMA_BELAKANG": last,
             "JENIS_KELAMIN": format_sex(r.male, "LP"),
             "TEMPAT_LAHIR": r.birth_place,
             "TANGGAL_LAHIR": format_dates(r.birth, d.birth_missing, "mdy/"),
@@ -601,7 +605,7 @@ LISTS: Final[tuple[ListSpec, ...]] = (
         id_column="ID_PESERTA",
         mapping={
             "nik": "NIK",
-            "full_name": "NAMA_LENGKAP",
+            "full_name": ["NAMA_DEPAN", "NAMA_BELAKANG"],
             "sex": "JENIS_KELAMIN",
             "birth_place": "TEMPAT_LAHIR",
             "birth_date": "TANGGAL_LAHIR",

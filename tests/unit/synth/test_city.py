@@ -68,6 +68,8 @@ def test_at_least_eight_lists_of_the_required_kinds(small_city: SynthCity) -> No
     latin = [s for s in sources if s.get("options", {}).get("encoding") == "latin-1"]
     assert len(latin) == 1
     assert latin[0]["options"]["delimiter"] == ";"
+    split_names = [s["name"] for s in sources if isinstance(s["columns"]["full_name"], list)]
+    assert split_names == ["disnaker_pelatihan"]
 
 
 def test_without_register_there_are_eight_lists(tmp_path: Path) -> None:

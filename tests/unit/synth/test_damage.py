@@ -55,9 +55,14 @@ def clean() -> GeneratedLists:
 
 
 def _column(built: AgencyList, field: str) -> pd.Series:
+    """A canonical field's values as the list writes them (several columns joined by a space)."""
     column = built.spec.mapping[field]
-    assert isinstance(column, str)
-    return pd.Series(built.table.column(column).to_pylist(), dtype=object)
+    columns = [column] if isinstance(column, str) else column
+    parts = [pd.Series(built.table.column(c).to_pylist(), dtype=object) for c in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = (joined + " " + part).str.strip()
+    return joined
 
 
 def _list(generated: GeneratedLists, name: str) -> AgencyList:
