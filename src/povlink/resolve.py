@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from povlink.engine import Engine, quote_literal
+from povlink.exceptions import DataQualityWarning
 from povlink.registry import Registry, Run, SourceVersion
 
 if TYPE_CHECKING:
@@ -285,6 +287,39 @@ def _standardise(e: Engine, config: ProjectConfig) -> None:
     regions = load_regions(config.regions)
     orders = {s.name: s.options.date_order for s in config.sources}
     standardise_table(e, "records", "standardised", regions=regions, date_order=orders)
+    _warn_about_empty_fields(e, config)
+
+
+#: The standardised column that shows whether a mapped raw field gave anything usable.
+_USABLE_COLUMN = {"kelurahan": "kelurahan_name", "kecamatan": "kecamatan_name"}
+
+
+def _warn_about_empty_fields(e: Engine, config: ProjectConfig) -> None:
+    """Warn (and carry on) for each source whose mapped field has no usable value at all."""
+    checks = [
+        (s.name, f, _USABLE_COLUMN.get(f, f), cols)
+        for s in config.sources
+        for f, cols in s.mapped_columns().items()
+    ]
+    if not checks:
+        return
+    selects = " UNION ALL ".join(
+        f"SELECT {quote_literal(name)} AS source, {quote_literal(canonical)} AS field, "
+        f"count({column}) AS usable, count(*) AS n FROM standardised "
+        f"WHERE source = {quote_literal(name)}"
+        for name, canonical, column, _ in checks
+    )
+    found = {(r[0], r[1]): (r[2], r[3]) for r in e.rows(selects)}
+    for name, canonical, _, cols in checks:
+        usable, n = found[(name, canonical)]
+        if n and not usable:
+            warnings.warn(
+                f"source {name!r}: field {canonical!r} (column {', '.join(cols)}) has no usable "
+                f"value in {n:,} records; it is ignored for this list. Check the column mapping "
+                "and the values' format.",
+                DataQualityWarning,
+                stacklevel=4,
+            )
 
 
 def _model(
