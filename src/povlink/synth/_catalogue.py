@@ -320,7 +320,7 @@ def layout_rutilahu(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 def layout_nelayan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
     """Fisheries: lower-case JSON keys, dd/mm/yyyy, LAKI-LAKI/PEREMPUAN, unpadded RT and RW."""
     r = d.records
-    ids = _serial_ids(rng, len(r), "NLY-", 5)
+    ids = _serial_ids(rng, len(r), "NLY-", 6)
     n = len(r)
     return Layout(
         {
@@ -370,7 +370,7 @@ def layout_kb(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
 def layout_pelatihan(d: Damaged, city: City, rng: np.random.Generator) -> Layout:
     """Job training: a web form's first/last-name boxes, US-style mm/dd/yyyy, ``03/05`` RT/RW."""
     r = d.records
-    ids = _serial_ids(rng, len(r), "PK24-", 5)
+    ids = _serial_ids(rng, len(r), "PK24-", 6)
     # An online form with first- and last-name boxes: a mononym leaves the last box empty.
     first = pc.replace_substring_regex(r.full_name, r"^(\S+).*$", r"\1")
     last = pc.replace_substring_regex(r.full_name, r"^\S+ ?", "")

@@ -398,16 +398,6 @@ class Records:
     copy: IntArray  # 0 for the original record, 1 for a duplicate
     duplicated: BoolArray  # an original record that has a duplicate
 
-    def take(self, index: IntArray) -> Records:
-        """The records at ``index`` (a copy)."""
-        idx = pa.array(index)
-        values = {
-            f.name: (v.take(idx) if isinstance(v, pa.Array) else v[index])
-            for f in fields(self)
-            for v in [getattr(self, f.name)]
-        }
-        return Records(**values)
-
     def __len__(self) -> int:
         return len(self.person)
 
@@ -683,17 +673,11 @@ def damage_records(
     )
 
 
-def damage_kinds() -> tuple[str, ...]:
-    """Every damage kind, in the order of :class:`ListDamage`'s fields."""
-    return tuple(f.name for f in fields(ListDamage))
-
-
 __all__ = [
     "DamageRates",
     "Damaged",
     "ListDamage",
     "Records",
-    "damage_kinds",
     "damage_records",
     "duplicate_index",
 ]

@@ -281,6 +281,8 @@ def digits(numbers: IntArray, width: int) -> Text:
     """Zero-padded decimal text of non-negative integers below 10**width (width 1-16)."""
     parts: list[Text] = []
     rest = np.asarray(numbers, dtype=np.int64)
+    if len(rest) and (rest.min() < 0 or rest.max() >= 10**width):
+        raise ValueError(f"numbers must lie in [0, 10**{width}) to be written in {width} digits")
     w = width
     while w > 0:
         k = min(4, w)
