@@ -179,6 +179,7 @@ def _metadata(
             "damage": dataclasses.asdict(damage),
         },
         "counts": {
+            "rumah_tangga_older": households,
             "households_older": int(h["exists_t0"].sum()),
             "households_newer": int(h["exists_t1"].sum()),
             "households_total": len(h),
@@ -209,7 +210,7 @@ def generate_city(
     damage: DamageRates | None = None,
     whole_city_register: bool = False,
 ) -> SynthCity:
-    """Write a synthetic Kota Semarang into ``out_dir``.
+    """Write a synthetic Kota Semarang of ``households`` homes (rumah tangga) into ``out_dir``.
 
     One file per agency list, ``truth.csv`` (``record_id,person_id,household_id`` for every
     record), ``truth_households.csv`` (each true household's decile, KK numbers and region),

@@ -323,9 +323,11 @@ def _arrow_frame(columns: dict[str, object]) -> pd.DataFrame:
 
 
 def generate_population(households: int = 2_000, *, seed: int = 0) -> Population:
-    """Generate the true city: ``households`` families at ``T0`` and their life until ``T1``.
+    """Generate the true city: ``households`` rumah tangga at ``T0`` and their life until ``T1``.
 
-    About 3.4 residents per household; vectorised throughout (a million residents in seconds).
+    ``households`` counts homes (rumah tangga); since some hold two KKs, the number of KK
+    households at ``T0`` is a few percent higher. About 3.4 residents per home; vectorised
+    throughout (a million residents in seconds).
     """
     if households < 1:
         raise ValueError(f"households must be at least 1 (got {households})")
