@@ -29,7 +29,7 @@ METADATA_FILE = "metadata.json"
 
 @dataclass(frozen=True)
 class ListFile:
-    """One written agency list."""
+    """One written agency list: its source name, file, record count and distinct true persons."""
 
     name: str
     path: Path
@@ -41,7 +41,11 @@ class ListFile:
 
 @dataclass(frozen=True)
 class SynthCity:
-    """What :func:`generate_city` wrote, and how much."""
+    """What :func:`generate_city` wrote, and how much.
+
+    ``households`` counts every true household (KK family) of either snapshot, split-off ones
+    included; ``persons`` everyone ever resident; ``records`` the rows of all lists together.
+    """
 
     out_dir: Path
     project_file: Path
