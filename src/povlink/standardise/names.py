@@ -19,8 +19,8 @@ The steps, each an SQL expression over the previous one:
 
 The phonetic key (:func:`phonetic_key_stages`) folds what Indonesian spelling varies on:
 ``kh``/``h``, ``sy``/``s``, ``j``/``y``/``z``, ``f``/``p``/``v``, ``q``/``k``, ``e``/``i``,
-``o``/``u``, silent ``h``, glides (``iy``, ``uw``) and doubled letters: Suharto/Soeharto -> ``suartu``, Joko/Djoko ->
-``yuku``, Yusuf/Jusuf -> ``yusup``, Khotijah/Chotidjah -> ``utia``.
+``o``/``u``, silent ``h``, glides (``iy``, ``uw``) and doubled letters: Suharto/Soeharto ->
+``suartu``, Joko/Djoko -> ``yuku``, Yusuf/Jusuf -> ``yusup``, Khotijah/Chotidjah -> ``utia``.
 
 >>> "hj" in PREFIX_TITLES and "ibu" in PREFIX_TITLES
 True

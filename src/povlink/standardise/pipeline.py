@@ -1,16 +1,15 @@
-"""The SQL of standardisation: every field's rules composed into two statements.
+"""The SQL of standardisation: every field's rules composed into one statement.
 
-Statement 1 (:func:`standardise_sql`) reads the raw table and writes every standardised value and
-the record-level flags. Fields whose values repeat (names, dates, addresses, sex...) form *groups*:
-each group's rules run once per distinct written value (``SELECT DISTINCT``) and join back to the
-records, which at city scale saves most of the regular-expression work. NIK, KK number, phone and
-household key hardly repeat and are standardised record by record. After the join, the stages that
-compare fields run (the NIK against the stated birth date and sex, RT/RW columns against the
-address text, the kelurahan column or the address text).
+Fields whose values repeat (names, dates, addresses, NIK and KK numbers, sex...) form *groups*:
+each group's rules run once per distinct written value (``SELECT DISTINCT``) and the results join
+back to the records, which at city scale saves most of the regular-expression work. Each group
+reads only its own columns of the source table. After the join, the stages that compare fields
+run: the NIK against the stated birth date and sex, the RT/RW columns against the address text.
 
-Statement 2 (:func:`finish_sql`) reads statement 1's table: it resolves the written kelurahan and
-kecamatan once per distinct pair against the region table and adds the region columns, and it
-flags NIKs shared by different people in one source. Both are plain SQL over whole tables.
+The written kelurahan and kecamatan (columns, else ``KEL.``/``KEC.`` in the address text) are
+resolved against the region table once per distinct pair
+(:func:`~povlink.standardise.address.region_resolution_sql`), and NIKs shared by different people
+in one source are found per (source, NIK) group; both join back like the groups.
 
 Each CTE adds its stage's columns to the previous one (``SELECT *, <expr> AS <name> FROM prev``),
 so every expression reads named columns and is written once.
@@ -51,11 +50,11 @@ from povlink.standardise.nik import nik_flag_conditions, nik_ok_columns, nik_val
 from povlink.standardise.phone import phone_flag_conditions, phone_sql
 from povlink.standardise.sex import sex_flag_conditions, sex_sql
 
-__all__ = ["STAGE_COLUMNS", "check_date_order", "finish_sql", "standardise_sql"]
+__all__ = ["check_date_order", "flag_rules", "standardise_sql"]
 
 Columns = list[tuple[str, str]]
 
-#: The region columns statement 2 adds.
+#: The region columns the resolution adds.
 _REGION_VALUES: Final[tuple[str, ...]] = (
     "kelurahan_code",
     "kecamatan_code",
@@ -64,17 +63,13 @@ _REGION_VALUES: Final[tuple[str, ...]] = (
 )
 
 #: Fields standardised record by record (their values hardly repeat).
-_ROW_FIELDS: Final[tuple[str, ...]] = ("nik", "kk_number", "household_key", "phone")
+_ROW_FIELDS: Final[tuple[str, ...]] = ("household_key", "phone")
 
-#: Columns of statement 1's table: identity, the fields it fills, the written region names, raws.
-STAGE_COLUMNS: Final[tuple[str, ...]] = (
-    "record_id",
-    "source",
-    *(f for f in STANDARDISED_FIELDS if f not in _REGION_VALUES),
-    "_kel_in",
-    "_kec_in",
-    *(f"{f}_raw" for f in CANONICAL_FIELDS),
-)
+#: NIK flags that compare the NIK with other fields (the rest depend on NIK and KK alone).
+_NIK_CROSS_FLAGS: Final[tuple[str, ...]] = ("nik_birth_date_mismatch", "nik_sex_mismatch")
+
+#: Groups joined through the place table rather than directly.
+_PLACE_GROUPS: Final[tuple[str, ...]] = ("g_address", "g_kel", "g_kec")
 
 
 def _txt(field: str) -> str:
@@ -112,7 +107,38 @@ def _groups() -> list[_Group]:
         *date_stages(_txt("birth_date"), order="_date_order"),
         [("birth_place", f"coalesce({place_name_sql(_birth_place_sql())}, _bd_place)")],
     ]
+    nik = identity_parse_stages("nik", _txt("nik"))
+    kk = identity_parse_stages("kk", _txt("kk_number"))
+    identity = [
+        nik[0] + kk[0],
+        nik[1] + kk[1],
+        identity_check_columns("nik", female_offset=True)
+        + identity_check_columns("kk", female_offset=False),
+        nik_ok_columns(),
+    ]
+    identity_flags = [
+        *(f for f in nik_flag_conditions() if f[0] not in _NIK_CROSS_FLAGS),
+        *kk_flag_conditions(),
+    ]
     return [
+        _Group(
+            "g_ident",
+            ("nik", "kk_number"),
+            identity,
+            (
+                "_nik_ok",
+                "_nik_problem",
+                "_nik_digits",
+                "_nik_mantissa",
+                "_nik_day",
+                "_nik_month",
+                "_nik_yy",
+                "_nik_female",
+                "_kk_problem",
+                "_kk_digits",
+            ),
+            identity_flags,
+        ),
         _Group(
             "g_name",
             ("full_name",),
@@ -184,52 +210,49 @@ def _groups() -> list[_Group]:
 
 
 def _row_stages() -> list[Columns]:
-    """Stages run on every record: NIK and KK cleaning and checks, household key and phone."""
-    nik = identity_parse_stages("nik", _txt("nik"))
-    kk = identity_parse_stages("kk", _txt("kk_number"))
+    """Stages run on every record: the household key and the phone number."""
     return [
         [(_txt(f), present_text_sql(f"{f}_raw")) for f in _ROW_FIELDS],
-        nik[0]
-        + kk[0]
-        + [
+        [
             ("household_key", household_key_sql(_txt("household_key"))),
             ("phone", phone_sql(_txt("phone"))),
         ],
-        nik[1] + kk[1],
-        identity_check_columns("nik", female_offset=True)
-        + identity_check_columns("kk", female_offset=False),
     ]
 
 
 def _joined_stages() -> list[Columns]:
     """Stages after the groups are joined: the ones that compare fields."""
-    return [
-        nik_ok_columns() + address_joined_columns(kelurahan="_kel_col", kecamatan="_kec_col"),
-        [*nik_value_columns(stated_year="birth_year"), *kk_value_columns()],
-    ]
+    rt_rw = [c for c in address_joined_columns(kelurahan="", kecamatan="") if c[0] in ("rt", "rw")]
+    return [[*rt_rw, *nik_value_columns(stated_year="birth_year"), *kk_value_columns()]]
 
 
 def _record_flag_conditions() -> dict[str, str]:
-    """Flag code -> SQL condition of statement 1, in :data:`QUALITY_FLAGS` order.
+    """Flag code -> SQL condition over the joined record, in :data:`QUALITY_FLAGS` order.
 
-    Group flags are computed inside their group and arrive as ``_f_<flag>`` columns.
+    Group flags are computed inside their group and arrive as ``_f_<flag>`` columns; so do the
+    region flags and ``nik_shared``.
     """
     conditions = dict(
         [
-            *nik_flag_conditions(),
-            *kk_flag_conditions(),
+            *(f for f in nik_flag_conditions() if f[0] in _NIK_CROSS_FLAGS),
             *address_flag_conditions(),
             *phone_flag_conditions(_txt("phone")),
         ]
     )
     for group in _groups():
         conditions.update({flag: f"_f_{flag}" for flag, _ in group.flags})
-    return {flag: conditions[flag] for flag in QUALITY_FLAGS if flag in conditions}
+    conditions.update({flag: f"_f_{flag}" for flag in (*REGION_FLAGS, *TABLE_LEVEL_FLAGS)})
+    return {flag: conditions[flag] for flag in QUALITY_FLAGS}
 
 
 def flag_rules() -> set[str]:
     """Every flag code some SQL rule raises (a unit test compares it with the catalogue)."""
-    return set(_record_flag_conditions()) | set(REGION_FLAGS) | set(TABLE_LEVEL_FLAGS)
+    conditions = dict(
+        [*nik_flag_conditions(), *address_flag_conditions(), *phone_flag_conditions("x")]
+    )
+    for group in _groups():
+        conditions.update(dict(group.flags))
+    return set(conditions) | set(REGION_FLAGS) | set(TABLE_LEVEL_FLAGS)
 
 
 def check_date_order(date_order: str | Mapping[str, str]) -> str:
@@ -262,7 +285,7 @@ def _chain(name: str, source: str, stages: list[Columns]) -> tuple[list[str], st
     return ctes, last
 
 
-def _group_ctes(group: _Group) -> list[str]:
+def _group_ctes(group: _Group, source: str) -> list[str]:
     """The CTEs of one group, ending in ``<group name>`` with its keys, outputs and flags.
 
     Keys are ``coalesce(raw, '')``: NULL and the empty string are both missing, so they share a
@@ -270,18 +293,81 @@ def _group_ctes(group: _Group) -> list[str]:
     """
     keys = ", ".join(f"coalesce({k}, '') AS {k}" for k in group.keys)
     present = [(_txt(f), present_text_sql(f"{f}_raw")) for f in group.fields]
-    ctes = [f"{group.name}_0 AS (SELECT DISTINCT {keys} FROM s0)"]
+    ctes = [f"{group.name}_0 AS (SELECT DISTINCT {keys} FROM {source} s0)"]
     chain, last = _chain(group.name, f"{group.name}_0", [present, *group.stages])
     columns = [*group.keys, *group.outputs, *(f"({c}) AS _f_{f}" for f, c in group.flags)]
     return [*ctes, *chain, f"{group.name} AS (SELECT {', '.join(columns)} FROM {last})"]
 
 
-def standardise_sql(
-    source_sql: str, source_columns: set[str], *, date_order: str | Mapping[str, str] = "dmy"
-) -> str:
-    """Statement 1: the SELECT of :data:`STAGE_COLUMNS` from ``source_sql`` (table or subquery).
+def _place_ctes(source: str, regions_sql: str) -> list[str]:
+    """CTEs ending in ``g_place``: per distinct (kelurahan, kecamatan, address) as written, the
+    address outputs and the resolved region codes, names and flags."""
+    keys = ("kelurahan_raw", "kecamatan_raw", "address_raw")
+    distinct = ", ".join(f"coalesce({k}, '') AS {k}" for k in keys)
+    written = [
+        c
+        for c in address_joined_columns(kelurahan="_kel_col", kecamatan="_kec_col")
+        if c[0] in ("_kel_in", "_kec_in")
+    ]
+    places = region_resolution_sql("(SELECT DISTINCT _kel_in, _kec_in FROM g_place_1)", regions_sql)
+    region = ", ".join(
+        [f"p.{c}" for c in _REGION_VALUES] + [f"p.{f} AS _f_{f}" for f in REGION_FLAGS]
+    )
+    return [
+        f"g_place_0 AS (SELECT DISTINCT {distinct} FROM {source} s0)",
+        "g_place_1 AS (SELECT t.*, g_kel._kel_col, g_kec._kec_col, g_address.address, "
+        "g_address._rt_addr_ok, g_address._rw_addr_ok, g_address._kel_addr, g_address._kec_addr "
+        "FROM g_place_0 t "
+        "LEFT JOIN g_kel ON g_kel.kelurahan_raw = t.kelurahan_raw "
+        "LEFT JOIN g_kec ON g_kec.kecamatan_raw = t.kecamatan_raw "
+        "LEFT JOIN g_address ON g_address.address_raw = t.address_raw)",
+        "g_place_2 AS (SELECT *, "
+        + ", ".join(f"{expr} AS {name}" for name, expr in written)
+        + " FROM g_place_1)",
+        f"g_places AS ({places.replace('g_place_1', 'g_place_2')})",
+        "g_place AS (SELECT t.kelurahan_raw, t.kecamatan_raw, t.address_raw, t.address, "
+        f"t._rt_addr_ok, t._rw_addr_ok, {region} FROM g_place_2 t LEFT JOIN g_places p "
+        "ON coalesce(p._kel_in, '') = coalesce(t._kel_in, '') "
+        "AND coalesce(p._kec_in, '') = coalesce(t._kec_in, ''))",
+    ]
 
-    ``source_columns`` are the columns ``source_sql`` has; absent canonical fields are NULL.
+
+def _shared_nik_ctes(source: str) -> list[str]:
+    """CTE ``g_shared``: the (source, NIK) pairs one source uses for different people.
+
+    Different people: different standardised names and not one shared birth date (the head's
+    NIK copied to the members). Found per group and joined back, cheaper than a window over
+    every column.
+    """
+    keys = " AND ".join(f"g_ident.{k} = coalesce(s0.{k}, '')" for k in ("nik_raw", "kk_number_raw"))
+    return [
+        "g_shared AS (SELECT s0.source, g_ident._nik_digits AS nik "
+        f"FROM {source} s0 JOIN g_ident ON {keys} "
+        "JOIN g_name ON g_name.full_name_raw = coalesce(s0.full_name_raw, '') "
+        "JOIN g_date ON g_date.birth_date_raw = coalesce(s0.birth_date_raw, '') "
+        "AND g_date.birth_place_raw = coalesce(s0.birth_place_raw, '') "
+        "AND g_date._date_order = s0._date_order "
+        "WHERE g_ident._nik_ok AND g_name.full_name IS NOT NULL "
+        "GROUP BY s0.source, g_ident._nik_digits "
+        "HAVING min(g_name.full_name) <> max(g_name.full_name) AND NOT coalesce("
+        "min(g_date.birth_date) = max(g_date.birth_date) "
+        "AND count(g_date.birth_date) = count(*), false))"
+    ]
+
+
+def standardise_sql(
+    source_sql: str,
+    source_columns: set[str],
+    regions_sql: str,
+    *,
+    date_order: str | Mapping[str, str] = "dmy",
+) -> str:
+    """The SELECT standardising ``source_sql`` (a table or subquery) against ``regions_sql``.
+
+    ``source_columns`` are the columns ``source_sql`` has (absent canonical fields are NULL);
+    ``regions_sql`` is a relation with the region csv's columns. The output has ``record_id``,
+    ``source``, every :class:`~povlink.schema.StandardisedRecord` field with its SQL type, then
+    ``<field>_raw`` for each canonical field.
     """
     raw = ", ".join(
         f"CAST({quote_identifier(f)} AS VARCHAR) AS {f}_raw"
@@ -289,21 +375,39 @@ def standardise_sql(
         else f"CAST(NULL AS VARCHAR) AS {f}_raw"
         for f in CANONICAL_FIELDS
     )
-    ctes = [
-        "s0 AS (SELECT CAST(record_id AS VARCHAR) AS record_id, "
-        f"CAST(source AS VARCHAR) AS source, {raw}, {check_date_order(date_order)} AS _date_order "
-        f"FROM {source_sql})"
-    ]
+    # Every group reads the source as this subquery and takes only its own columns.
+    source = (
+        "(SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(source AS VARCHAR) AS source, "
+        f"{raw}, {check_date_order(date_order)} AS _date_order FROM {source_sql})"
+    )
     groups = _groups()
+    ctes: list[str] = []
     for group in groups:
-        ctes += _group_ctes(group)
-    row_ctes, row_last = _chain("r", "s0", _row_stages())
+        ctes += _group_ctes(group, source)
+    ctes += _place_ctes(source, regions_sql)
+    ctes += _shared_nik_ctes(source)
+    row_ctes, row_last = _chain("r", source, _row_stages())
     ctes += row_ctes
     joined, joins = [], []
     for g in groups:
+        if g.name in _PLACE_GROUPS:
+            continue
         joined += [f"{g.name}.{c}" for c in (*g.outputs, *(f"_f_{f}" for f, _ in g.flags))]
         on = " AND ".join(f"{g.name}.{k} = coalesce(r.{k}, '')" for k in g.keys)
         joins.append(f"LEFT JOIN {g.name} ON {on}")
+    joined += [f"g_place.{c}" for c in ("address", "_rt_addr_ok", "_rw_addr_ok", *_REGION_VALUES)]
+    joined += [f"g_place._f_{f}" for f in REGION_FLAGS]
+    joins.append(
+        "LEFT JOIN g_place ON "
+        + " AND ".join(
+            f"g_place.{k} = coalesce(r.{k}, '')"
+            for k in ("kelurahan_raw", "kecamatan_raw", "address_raw")
+        )
+    )
+    joined.append("g_shared.nik IS NOT NULL AS _f_nik_shared")
+    joins.append(
+        "LEFT JOIN g_shared ON g_shared.source = r.source AND g_shared.nik = g_ident._nik_digits"
+    )
     ctes.append(f"j AS (SELECT r.*, {', '.join(joined)} FROM {row_last} r {' '.join(joins)})")
     joined_ctes, last = _chain("k", "j", _joined_stages())
     ctes += joined_ctes
@@ -312,51 +416,11 @@ def standardise_sql(
     flags = ", ".join(
         f"CASE WHEN {cond} THEN '{flag}' END" for flag, cond in _record_flag_conditions().items()
     )
-    select = []
-    for column in STAGE_COLUMNS:
-        if column == "quality_flags":
-            select.append(f"list_filter([{flags}], lambda f: f IS NOT NULL) AS quality_flags")
-        elif column in types:
-            select.append(f"CAST({column} AS {types[column]}) AS {column}")
-        else:
-            select.append(column)
-    return "WITH " + ",\n".join(ctes) + f"\nSELECT {', '.join(select)} FROM {last}"
-
-
-def finish_sql(stage_table: str, regions_sql: str) -> str:
-    """Statement 2: statement 1's table with region codes, region flags and ``nik_shared``.
-
-    The written kelurahan/kecamatan pairs are resolved once per distinct pair
-    (:func:`~povlink.standardise.address.region_resolution_sql`). A NIK is shared when one source
-    uses it for records with different names and birth dates (the head's NIK copied to the
-    members): found per (source, NIK) group and joined back, cheaper than a window over every
-    column. The output has ``record_id``, ``source``, every standardised field, then the raws.
-    """
-    t = quote_identifier(stage_table)
-    places = region_resolution_sql(f"(SELECT DISTINCT _kel_in, _kec_in FROM {t})", regions_sql)
-    shared = (
-        f"SELECT source, nik FROM {t} WHERE nik IS NOT NULL AND full_name IS NOT NULL "
-        "GROUP BY source, nik HAVING min(full_name) <> max(full_name) AND NOT "
-        "coalesce(min(birth_date) = max(birth_date) AND count(birth_date) = count(*), false)"
-    )
-    late = [f"CASE WHEN p.{f} THEN '{f}' END" for f in REGION_FLAGS]
-    late.append("CASE WHEN sh.nik IS NOT NULL THEN 'nik_shared' END")
-    flags = (
-        f"list_concat(t.quality_flags, list_filter([{', '.join(late)}], lambda f: f IS NOT NULL))"
-    )
-    types = sql_columns(StandardisedRecord)
-    columns = ["t.record_id", "t.source"]
+    select = ["record_id", "source"]
     for field in STANDARDISED_FIELDS:
         if field == "quality_flags":
-            columns.append(f"{flags} AS quality_flags")
-        elif field in _REGION_VALUES:
-            columns.append(f"CAST(p.{field} AS {types[field]}) AS {field}")
+            select.append(f"list_filter([{flags}], lambda f: f IS NOT NULL) AS quality_flags")
         else:
-            columns.append(f"t.{field}")
-    columns += [f"t.{f}_raw" for f in CANONICAL_FIELDS]
-    return (
-        f"SELECT {', '.join(columns)} FROM {t} t "
-        f"LEFT JOIN ({places}) p ON coalesce(p._kel_in, '') = coalesce(t._kel_in, '') "
-        "AND coalesce(p._kec_in, '') = coalesce(t._kec_in, '') "
-        f"LEFT JOIN ({shared}) sh ON sh.source = t.source AND sh.nik = t.nik"
-    )
+            select.append(f"CAST({field} AS {types[field]}) AS {field}")
+    select += [f"{f}_raw" for f in CANONICAL_FIELDS]
+    return "WITH " + ",\n".join(ctes) + f"\nSELECT {', '.join(select)} FROM {last}"

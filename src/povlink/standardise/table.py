@@ -1,8 +1,8 @@
 """The entry points: standardise a whole table in the engine, or one record through the same SQL.
 
-:func:`standardise_table` runs the two statements of :mod:`povlink.standardise.pipeline` over a
-table; :func:`standardise_record` runs the very same statements on a one-row table, so that there
-is one implementation of every rule.
+:func:`standardise_table` runs the statement of :mod:`povlink.standardise.pipeline` over a table;
+:func:`standardise_record` runs the very same statement on a one-row table, so that there is one
+implementation of every rule.
 
 >>> out = standardise_record({"nik": "3374015708450001", "full_name": "Hj. SITI  AMINAH, S.Pd",
 ...                           "birth_date": "17 Agt 1945", "sex": "P"})
@@ -21,7 +21,7 @@ from typing import Any, Final
 from povlink.engine import Engine, quote_identifier
 from povlink.exceptions import ConfigError, SourceError
 from povlink.schema import CANONICAL_FIELDS, STANDARDISED_FIELDS
-from povlink.standardise.pipeline import check_date_order, finish_sql, standardise_sql
+from povlink.standardise.pipeline import check_date_order, standardise_sql
 from povlink.standardise.regions import RegionTable, load_regions
 
 __all__ = ["standardise_record", "standardise_table"]
@@ -67,18 +67,18 @@ def standardise_table(
         )
     check_date_order(date_order)  # validate before touching the engine
     table = regions if regions is not None else load_regions()
-    tag = uuid.uuid4().hex[:12]
-    regions_table, stage_table = f"_povlink_regions_{tag}", f"_povlink_stage_{tag}"
-    stage_sql = standardise_sql(quote_identifier(source_table), columns, date_order=date_order)
+    regions_table = f"_povlink_regions_{uuid.uuid4().hex[:12]}"
+    sql = standardise_sql(
+        quote_identifier(source_table),
+        columns,
+        quote_identifier(regions_table),
+        date_order=date_order,
+    )
     with engine.transaction():
         _create_regions_table(engine, table, regions_table)
         try:
-            engine.create_table(stage_table, stage_sql, temporary=True)
-            engine.create_table(
-                target_table, finish_sql(stage_table, quote_identifier(regions_table))
-            )
+            engine.create_table(target_table, sql)
         finally:
-            engine.drop_table(stage_table)
             engine.drop_table(regions_table)
 
 
@@ -86,11 +86,10 @@ class _RecordEngine:
     """A per-thread in-memory engine holding the one-row record table and the region tables.
 
     The table ``_povlink_record`` has every canonical column; each region table is copied into the
-    engine once, and the SQL text of both statements is built once per option.
+    engine once, and the SQL text is built once per (region table, date order).
     """
 
     record_table: Final[str] = "_povlink_record"
-    stage_table: Final[str] = "_povlink_record_stage"
 
     def __init__(self) -> None:
         self.engine = Engine(threads=1)
@@ -102,7 +101,7 @@ class _RecordEngine:
         )
         self.engine.execute(f"CREATE TEMP TABLE {self.record_table} ({cols})")
         self.regions: dict[RegionTable, str] = {}
-        self.stage_sql: dict[str, str] = {}
+        self.sql: dict[tuple[str, str], str] = {}
 
     def run(
         self, values: list[str | None], regions: RegionTable, date_order: str | Mapping[str, str]
@@ -112,21 +111,19 @@ class _RecordEngine:
             name = f"_povlink_regions_{len(self.regions)}"
             _create_regions_table(self.engine, regions, name)
             self.regions[regions] = name
-        order = check_date_order(date_order)
-        if order not in self.stage_sql:
-            self.stage_sql[order] = standardise_sql(
+        key = (self.regions[regions], check_date_order(date_order))
+        if key not in self.sql:
+            self.sql[key] = standardise_sql(
                 self.record_table,
                 {"record_id", "source", *CANONICAL_FIELDS},
+                quote_identifier(self.regions[regions]),
                 date_order=date_order,
             )
         placeholders = ", ".join("?" for _ in values)
         with self.engine.transaction():
             self.engine.execute(f"DELETE FROM {self.record_table}")
             self.engine.execute(f"INSERT INTO {self.record_table} VALUES ({placeholders})", values)
-            self.engine.create_table(self.stage_table, self.stage_sql[order], temporary=True)
-            rows = self.engine.rows(
-                finish_sql(self.stage_table, quote_identifier(self.regions[regions]))
-            )
+            rows = self.engine.rows(self.sql[key])
         return tuple(rows[0])
 
 
@@ -161,8 +158,8 @@ def standardise_record(
     ``record`` maps canonical field names (and optionally ``source``, which picks a per-source
     ``date_order``) to values; non-text values are written as text first (a ``datetime.date`` as
     ISO). Dates come back as :class:`datetime.date`, RT/RW as ``int``, flags as a list of codes.
-    The record runs through the two statements :func:`standardise_table` runs; the table-level
-    flags (``nik_shared``) compare records, so one record never raises them.
+    The record runs through the statement :func:`standardise_table` runs; the table-level flags
+    (``nik_shared``) compare records, so one record never raises them.
 
     >>> standardise_record({"full_name": "DJOKO TJAHJONO", "rt": "RT.3/RW.5"})["rw"]
     5

@@ -23,7 +23,7 @@ from povlink.standardise import (
     standardise_table,
 )
 from povlink.standardise.flags import FLAG_FIELDS
-from povlink.standardise.pipeline import finish_sql, flag_rules, standardise_sql
+from povlink.standardise.pipeline import flag_rules, standardise_sql
 
 from .conftest import standardise_cases
 
@@ -245,11 +245,9 @@ def test_every_flag_has_an_example_that_raises_it_alone() -> None:
 
 # -- portability -----------------------------------------------------------------------------------
 def _sql() -> str:
-    """Both statements of the standardisation, as one script."""
-    first = standardise_sql(
-        "src", {"record_id", "source", *CANONICAL_FIELDS}, date_order={"a": "mdy"}
-    )
-    return first + ";\n" + finish_sql("stage", "regions")
+    """The standardisation statement."""
+    columns = {"record_id", "source", *CANONICAL_FIELDS}
+    return standardise_sql("src", columns, "regions", date_order={"a": "mdy"})
 
 
 def test_sql_transpiles_to_spark() -> None:
