@@ -169,26 +169,38 @@ def febrl() -> dict[str, Any]:
 def city(households: int) -> dict[str, Any]:
     import tempfile
 
-    from povlink import synth  # type: ignore[attr-defined]  # lands with issue 4
+    from povlink.config import load_project
+    from povlink.registry import Registry
+    from povlink.standardise import load_regions
+    from povlink.synth import generate_city
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        synth.write_city(out, households=households, seed=CITY_SEED)
-        from povlink.config import load_config
-        from povlink.ingest import ingest_sources
-
-        engine = Engine()
-        config = load_config(out / "povlink.toml")
-        ingest_sources(engine, config)
-        truth = pd.read_csv(out / "truth.csv", dtype=str).rename(columns={"person_id": "entity_id"})
-    standardise_table(engine, "records", "standardised")
-    ours = run_povlink(engine, truth[["record_id", "entity_id"]])
+        made = generate_city(Path(tmp) / "city", households=households, seed=CITY_SEED)
+        config = load_project(made.project_file)
+        truth = pd.read_csv(made.truth_file, dtype=str)
+        truth = truth.rename(columns={"person_id": "entity_id"})[["record_id", "entity_id"]]
+        with Registry(Path(tmp) / "registry.duckdb") as registry:
+            with registry.run("ingest") as run:
+                for source in config.sources:
+                    registry.ingest(run, source)
+            names = [s.name for s in config.sources]
+            registry.engine.create_table("records", registry.current_records_sql(names))
+            standardise_table(
+                registry.engine,
+                "records",
+                "standardised",
+                regions=load_regions(config.regions),
+                date_order={s.name: s.options.date_order for s in config.sources},
+            )
+            engine = Engine()
+            engine.copy_table(registry.engine, "SELECT * FROM standardised", "standardised")
+    ours = run_povlink(engine, truth)
     engine.create_table(
         "plain_input",
         "SELECT record_id AS unique_id, nik, full_name, birth_date, sex, mother_name, "
         "kelurahan_name, rw, rt, address, kk_number FROM standardised",
     )
-    plain = run_plain(engine, "plain_input", city_settings(), truth[["record_id", "entity_id"]])
+    plain = run_plain(engine, "plain_input", city_settings(), truth)
     return {"records": _count(engine, "standardised"), "povlink": ours, "plain_splink": plain}
 
 

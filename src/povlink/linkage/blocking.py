@@ -98,10 +98,12 @@ LOOSE_RULES: Final[tuple[BlockingRule, ...]] = (
 )
 
 #: Pairs for EM training, as slots of alternatives (the first usable rule of each slot is used):
-#: the NIK (trains everything but the NIK), the exact name (trains the NIK, dates and places), the
-#: birth date with sex, or alone where no sex is recorded (trains the names and places).
+#: the NIK with the birth date (trains names and places on near-certain matches; a NIK alone also
+#: pairs a head with the members whose records reuse the head's NIK), the exact name (trains the
+#: NIK, dates and places), the birth date with sex, or alone where no sex is recorded (trains the
+#: names and places).
 TRAINING_RULES: Final[tuple[tuple[BlockingRule, ...], ...]] = (
-    (BlockingRule.on("nik"),),
+    (BlockingRule.on("nik", "birth_date"), BlockingRule.on("nik")),
     (BlockingRule.on("full_name"),),
     (BlockingRule.on("birth_date", "sex"), BlockingRule.on("birth_date")),
 )

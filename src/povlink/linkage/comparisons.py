@@ -25,15 +25,13 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 __all__ = [
     "COMPARISONS",
     "ComparisonSpec",
-    "address_comparison",
-    "area_comparison",
     "birth_date_comparison",
     "city_comparison",
     "full_name_comparison",
-    "kk_number_comparison",
     "mother_name_comparison",
     "nik_birth_date_comparison",
     "nik_comparison",
+    "place_comparison",
     "sex_comparison",
 ]
 
@@ -76,13 +74,15 @@ def _comparison(
 def nik_comparison() -> ComparisonCreator:
     """The NIK: exact, the Excel-damaged prefix, one typo, or two different NIKs.
 
-    A typo in the last four digits (the serial) is kept apart from one elsewhere, because twins born
-    in the same kecamatan get NIKs that differ only there. Two different valid NIKs fall to the
-    last level, which training learns to be strong evidence against a match.
+    Only a typo outside the last four digits (the serial) counts as one: NIKs that differ only in
+    the serial belong to people registered in the same kecamatan on the same birth date (twins,
+    neighbours), and since the NIK encodes that date, the birth date comparison already holds
+    that evidence. Two different valid NIKs fall to the last level, which training learns to be
+    strong evidence against a match.
     """
     return _comparison(
         "nik",
-        "NIK: exact, Excel-damaged prefix, one edit outside or inside the serial, different",
+        "NIK: exact, Excel-damaged prefix, one typo outside the serial, different",
         [
             _null(
                 "(nik_l IS NULL OR nik_r IS NULL) "
@@ -94,11 +94,12 @@ def nik_comparison() -> ComparisonCreator:
                 "same first 15 digits (one NIK damaged by Excel)",
             ),
             _level(
-                "damerau_levenshtein(nik_l, nik_r) <= 1 "
-                "AND substr(nik_l, 13, 4) = substr(nik_r, 13, 4)",
+                "substr(nik_l, 13, 4) = substr(nik_r, 13, 4) "
+                "AND (substr(nik_l, 1, 6) = substr(nik_r, 1, 6) "
+                "OR substr(nik_l, 7, 6) = substr(nik_r, 7, 6)) "
+                "AND damerau_levenshtein(nik_l, nik_r) <= 1",
                 "one typo outside the serial",
             ),
-            _level("damerau_levenshtein(nik_l, nik_r) <= 1", "one typo in the serial"),
             _else(),
         ],
     )
@@ -108,10 +109,18 @@ def nik_birth_date_comparison() -> ComparisonCreator:
     """The birth date encoded in one record's NIK against the other record's stated birth date.
 
     Only made when one side has a NIK and the other does not (with two NIKs the NIK comparison
-    already holds this evidence, and counting it twice would overstate it).
+    holds this evidence), and only when the NIK says something the stated birth dates do not:
+    the NIK holder states no birth date, or one its NIK contradicts. Otherwise the birth date
+    comparison has already counted the same date, and counting it twice would overstate it.
     """
-    lr = "(nik_birth_date_l IS NOT NULL AND nik_birth_date_r IS NULL AND birth_year_r IS NOT NULL)"
-    rl = "(nik_birth_date_r IS NOT NULL AND nik_birth_date_l IS NULL AND birth_year_l IS NOT NULL)"
+    lr = (
+        "(nik_birth_date_l IS NOT NULL AND nik_birth_date_r IS NULL AND birth_year_r IS NOT NULL"
+        " AND (birth_date_l IS NULL OR birth_date_l <> nik_birth_date_l))"
+    )
+    rl = (
+        "(nik_birth_date_r IS NOT NULL AND nik_birth_date_l IS NULL AND birth_year_l IS NOT NULL"
+        " AND (birth_date_r IS NULL OR birth_date_r <> nik_birth_date_r))"
+    )
     return _comparison(
         "nik_birth_date",
         "Birth date in one record's NIK against the other's stated birth date",
@@ -153,8 +162,10 @@ def birth_date_comparison() -> ComparisonCreator:
                 "day and month swapped",
             ),
             _level(
-                "damerau_levenshtein(CAST(birth_date_l AS VARCHAR), CAST(birth_date_r AS VARCHAR))"
-                f" <= 1 AND {not_placeholder}",
+                "(extract(month FROM birth_date_l) = extract(month FROM birth_date_r) "
+                "OR extract(day FROM birth_date_l) = extract(day FROM birth_date_r)) "
+                "AND damerau_levenshtein(CAST(birth_date_l AS VARCHAR), "
+                f"CAST(birth_date_r AS VARCHAR)) <= 1 AND {not_placeholder}",
                 "one typo in the date",
             ),
             _level(
@@ -252,24 +263,50 @@ def _same(field: str) -> str:
     )
 
 
-def area_comparison() -> ComparisonCreator:
-    """Where the person lives: kelurahan and then RW and RT within it, or only the kecamatan.
+def place_comparison() -> ComparisonCreator:
+    """Where and with whom the person lives: KK number, address, kelurahan, RW and RT.
 
-    RT and RW are numbers local to a kelurahan, so they only count inside the same kelurahan;
-    kelurahan names are compared where no code resolved (a city without a region table).
+    One comparison, not four: the members of a household share all of these, so as separate
+    comparisons they would add up to overwhelming evidence that a mother and her daughter are one
+    person. Together they count once, as the strongest kind of co-residence found. RT and RW are
+    local to a kelurahan, so they count only inside one; kelurahan names are compared where no
+    code resolved (a city without a region table).
     """
     null_sql = " OR ".join(
-        f"(kelurahan_code_{s} IS NULL AND kelurahan_name_{s} IS NULL "
-        f"AND kecamatan_code_{s} IS NULL AND kecamatan_name_{s} IS NULL)"
+        f"(kk_number_{s} IS NULL AND address_{s} IS NULL AND kelurahan_code_{s} IS NULL "
+        f"AND kelurahan_name_{s} IS NULL AND kecamatan_code_{s} IS NULL "
+        f"AND kecamatan_name_{s} IS NULL)"
         for s in ("l", "r")
     )
     kel = _same("kelurahan")
+    # The same kelurahan, or no kelurahan to contradict it.
+    kel_or_unknown = (
+        f"({kel} OR (coalesce(kelurahan_code_l, kelurahan_name_l) IS NULL "
+        "OR coalesce(kelurahan_code_r, kelurahan_name_r) IS NULL))"
+    )
     return _comparison(
-        "area",
-        "Area: same kelurahan with RW and RT, with RW, same kelurahan, names alike, kecamatan",
+        "place",
+        "Place: same KK, same address, kelurahan with RW and RT, words of the address, "
+        "kelurahan, kecamatan",
         [
-            _null(null_sql, "no region on either side"),
+            _null(null_sql, "no KK, address or region on either side"),
+            _level("kk_number_l = kk_number_r", "same KK number"),
+            _level(f"address_l = address_r AND {kel_or_unknown}", "same address"),
+            _level(
+                f"{kel} AND rw_l = rw_r AND rt_l = rt_r "
+                "AND jaro_winkler_similarity(address_l, address_r) >= 0.9",
+                "same kelurahan, RW and RT, address alike",
+            ),
+            _level(
+                f"jaro_winkler_similarity(address_l, address_r) >= 0.9 AND {kel_or_unknown}",
+                "address alike (Jaro-Winkler ≥ 0.9)",
+            ),
             _level(f"{kel} AND rw_l = rw_r AND rt_l = rt_r", "same kelurahan, RW and RT"),
+            _level(
+                f"{kel_or_unknown} AND array_length(list_intersect(address_tokens_l, "
+                "address_tokens_r)) >= 3",
+                "at least three words of the address shared",
+            ),
             _level(f"{kel} AND rw_l = rw_r", "same kelurahan and RW"),
             _level(kel, "same kelurahan"),
             _level(
@@ -278,32 +315,6 @@ def area_comparison() -> ComparisonCreator:
                 "kelurahan names alike (no code to compare)",
             ),
             _level(_same("kecamatan"), "same kecamatan"),
-            _else(),
-        ],
-    )
-
-
-def address_comparison() -> ComparisonCreator:
-    """The normalised street address text: exact, close, or the same words in another order.
-
-    Agency lists write the same address in different orders and with parts left out ("Jl. Melati
-    12 Gg. 3" against "Gg. 3 Jl. Melati 12"), so words shared count beside string similarity.
-    """
-    return _comparison(
-        "address",
-        "Street address: exact, Jaro-Winkler ≥ 0.9, words shared, Jaro-Winkler ≥ 0.75",
-        [
-            _null("address_l IS NULL OR address_r IS NULL"),
-            _level("address_l = address_r", "same address"),
-            cll.JaroWinklerLevel("address", 0.9).configure(label_for_charts="Jaro-Winkler ≥ 0.9"),
-            cll.And(
-                cll.ArraySubsetLevel("address_tokens"),
-                cll.ArrayIntersectLevel("address_tokens", 2),
-            ).configure(label_for_charts="one address's words all in the other (≥ 2 words)"),
-            cll.ArrayIntersectLevel("address_tokens", 3).configure(
-                label_for_charts="at least three words shared"
-            ),
-            cll.JaroWinklerLevel("address", 0.75).configure(label_for_charts="Jaro-Winkler ≥ 0.75"),
             _else(),
         ],
     )
@@ -322,47 +333,59 @@ def city_comparison() -> ComparisonCreator:
     )
 
 
-def kk_number_comparison() -> ComparisonCreator:
-    """The family card number: a household key, so agreement is moderate evidence for a person."""
-    return _comparison(
-        "kk_number",
-        "KK number: exact, one typo, different",
-        [
-            _null("kk_number_l IS NULL OR kk_number_r IS NULL"),
-            _level("kk_number_l = kk_number_r", "same KK"),
-            _level("damerau_levenshtein(kk_number_l, kk_number_r) <= 1", "one typo"),
-            _else(),
-        ],
-    )
-
-
 @dataclass(frozen=True)
 class ComparisonSpec:
     """A comparison and the link-input columns it reads.
 
-    A comparison is used only when at least one of ``needs_any`` has a value somewhere in the data
-    (a model cannot learn from a field no source has).
+    A comparison is used only when at least one of ``needs_any`` varies in the data (a model
+    cannot learn from a field no source has, or one that is the same everywhere). ``reads`` is
+    every column its levels read: an EM blocking rule on any of them cannot train it.
     """
 
     name: str
     needs_any: tuple[str, ...]
+    reads: tuple[str, ...]
     build: Callable[[], ComparisonCreator]
 
 
+_DATE = ("birth_date", "birth_year", "birth_date_is_placeholder")
+_PLACE = (
+    "kk_number",
+    "address",
+    "address_tokens",
+    "rt",
+    "rw",
+    "kelurahan_code",
+    "kelurahan_name",
+    "kecamatan_code",
+    "kecamatan_name",
+)
+
 #: Every comparison povlink knows, in the order they appear in explanations.
 COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
-    ComparisonSpec("nik", ("nik", "nik_partial"), nik_comparison),
-    ComparisonSpec("full_name", ("full_name",), full_name_comparison),
-    ComparisonSpec("birth_date", ("birth_year",), birth_date_comparison),
-    ComparisonSpec("nik_birth_date", ("nik_birth_date",), nik_birth_date_comparison),
-    ComparisonSpec("sex", ("sex",), sex_comparison),
-    ComparisonSpec("mother_name", ("mother_name",), mother_name_comparison),
+    ComparisonSpec("nik", ("nik", "nik_partial"), ("nik", "nik_partial"), nik_comparison),
     ComparisonSpec(
-        "area",
-        ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name"),
-        area_comparison,
+        "full_name",
+        ("full_name",),
+        ("full_name", "name_tokens", "name_phonetic"),
+        full_name_comparison,
     ),
-    ComparisonSpec("address", ("address",), address_comparison),
-    ComparisonSpec("city", ("city",), city_comparison),
-    ComparisonSpec("kk_number", ("kk_number",), kk_number_comparison),
+    ComparisonSpec("birth_date", ("birth_year",), _DATE, birth_date_comparison),
+    ComparisonSpec(
+        "nik_birth_date",
+        ("nik_birth_date",),
+        ("nik_birth_date", *_DATE),
+        nik_birth_date_comparison,
+    ),
+    ComparisonSpec("sex", ("sex",), ("sex",), sex_comparison),
+    ComparisonSpec(
+        "mother_name",
+        ("mother_name",),
+        ("mother_name", "mother_name_phonetic"),
+        mother_name_comparison,
+    ),
+    ComparisonSpec(
+        "place", tuple(c for c in _PLACE if c != "address_tokens"), _PLACE, place_comparison
+    ),
+    ComparisonSpec("city", ("city",), ("city",), city_comparison),
 )

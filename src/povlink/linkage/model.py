@@ -75,8 +75,9 @@ class LinkageModel:
         max_pairs_for_u: how many random pairs estimate the u probabilities.
         max_pairs_for_em: at most this many pairs per EM training rule (sampled deterministically).
         prior_recall: the share of true matches the deterministic rules are assumed to find.
-        max_pairs_for_loose_blocking: budget of pairs for the looser blocking rules
-            (:data:`~povlink.linkage.blocking.LOOSE_RULES`), chosen at fit time.
+        loose_pairs_per_record: budget of pairs, per record, for the looser blocking rules
+            (:data:`~povlink.linkage.blocking.LOOSE_RULES`), which are chosen at fit time.
+        max_pairs_for_loose_blocking: a cap on that budget for large tables.
         blocking_rules: SQL blocking rules (``l.x = r.x ...``) replacing povlink's own
             prediction rules; ``None`` uses :data:`~povlink.linkage.blocking.PREDICTION_RULES`.
 
@@ -92,7 +93,8 @@ class LinkageModel:
         max_pairs_for_u: float = 5e6,
         max_pairs_for_em: float = 2e6,
         prior_recall: float = 0.7,
-        max_pairs_for_loose_blocking: float = 5e6,
+        loose_pairs_per_record: float = 50,
+        max_pairs_for_loose_blocking: float = 1e7,
         blocking_rules: Sequence[str] | None = None,
     ) -> None:
         self.threshold = threshold
@@ -100,6 +102,7 @@ class LinkageModel:
         self.max_pairs_for_u = max_pairs_for_u
         self.max_pairs_for_em = max_pairs_for_em
         self.prior_recall = prior_recall
+        self.loose_pairs_per_record = loose_pairs_per_record
         self.max_pairs_for_loose_blocking = max_pairs_for_loose_blocking
         self.blocking_rules = blocking_rules
 
@@ -123,21 +126,22 @@ class LinkageModel:
         Raises:
             LinkageError: the table has no field that can link records.
         """
-        available = _available_columns(engine, table)
-        comparisons = [c for c in COMPARISONS if set(c.needs_any) & available]
+        if not engine.has_table(table):
+            raise LinkageError(f"table {table!r} does not exist: standardise the records first.")
+        n = engine.count(table)
+        _build_link_input(engine, table)
+        available, varied = _profile_link_input(engine)
+        comparisons = [c for c in COMPARISONS if set(c.needs_any) & varied]
         if not set(_LINKING_FIELDS) & available:
             raise LinkageError(
                 f"table {table!r} has no field that can link records: every value of nik, "
                 "full_name and birth_date is missing. Map at least a NIK, or a name and a "
                 "birth date, in each source."
             )
-        n = engine.count(table)
-        _build_link_input(engine, table)
         prediction_rules = _usable(self._prediction_rules(), available)
         if self.blocking_rules is None:
-            prediction_rules += choose_loose_rules(
-                engine, _LINK_INPUT, available, self.max_pairs_for_loose_blocking
-            )
+            budget = min(self.loose_pairs_per_record * n, self.max_pairs_for_loose_blocking)
+            prediction_rules += choose_loose_rules(engine, _LINK_INPUT, available, budget)
         settings = {
             "link_type": "dedupe_only",
             "unique_id_column_name": "unique_id",
@@ -164,14 +168,25 @@ class LinkageModel:
             if labels is not None:
                 _train_m_from_labels(engine, linker, labels)
             else:
+                untrained = {c.name for c in comparisons}
                 for slot in TRAINING_RULES:
-                    for rule in _usable(slot, available)[:1]:
-                        linker.training.estimate_parameters_using_expectation_maximisation(
-                            rule.sql,
-                            max_pairs=max_pairs,
-                            estimate_without_term_frequencies=True,
-                        )
+                    usable = _usable(slot, available)
+                    if not usable:
+                        continue
+                    # A comparison reading a column of the rule cannot be trained on its pairs.
+                    trains = {
+                        c.name for c in comparisons if not set(c.reads) & set(usable[0].needs)
+                    }
+                    if not trains & untrained:
+                        continue  # every comparison it would train was trained on cleaner pairs
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        usable[0].sql,
+                        max_pairs=max_pairs,
+                        estimate_without_term_frequencies=True,
+                    )
+                    untrained -= trains
             trained = linker.misc.save_model_to_json()
+        _floor_partial_agreement(trained)
         # A random id Splink gives each linker: dropped so the same data gives the same JSON.
         trained.pop("linker_uid", None)
         self.settings_json_: str = json.dumps(trained, indent=2, sort_keys=True)
@@ -259,27 +274,43 @@ class LinkageModel:
         return model
 
 
-def _available_columns(engine: Engine, table: str) -> set[str]:
-    """The columns of ``table`` that hold at least one value (one scan of the table)."""
-    if not engine.has_table(table):
-        raise LinkageError(f"table {table!r} does not exist: standardise the records first.")
-    columns = engine.columns(table)
-    counts = engine.rows(
-        "SELECT "
-        + ", ".join(f"count({quote_identifier(c)})" for c in columns)
-        + f" FROM {quote_identifier(table)}"
-    )[0]
-    present = {c for c, n in zip(columns, counts, strict=True) if n}
-    # Derived link-input keys exist where their inputs do.
-    if "name_tokens" in present:
-        present |= {"name_first", "name_last", "name_key"}
-    if present & {"kelurahan_code", "kelurahan_name"}:
-        present.add("kelurahan_key")
-    if "nik_sex" in present:
-        present.add("sex")
-    if "birth_date" in present:
-        present.add("birth_year")
-    return present
+def _profile_link_input(engine: Engine) -> tuple[set[str], set[str]]:
+    """Columns of the link input with at least one value, and those with at least two values.
+
+    One scan. A comparison needs variation to learn anything (a city column holding only
+    "semarang" would be all agreement); a blocking rule only needs values.
+    """
+    columns = engine.columns(_LINK_INPUT)
+    lists = {"name_tokens", "address_tokens"}
+    parts = []
+    for c in columns:
+        q = quote_identifier(c)
+        differs = f"count({q}) > 0" if c in lists else f"coalesce(min({q}) <> max({q}), false)"
+        parts += [f"count({q}) > 0", differs]
+    row = engine.rows(f"SELECT {', '.join(parts)} FROM {_LINK_INPUT}")[0]
+    present = {c for c, has in zip(columns, row[0::2], strict=True) if has}
+    varied = {c for c, has in zip(columns, row[1::2], strict=True) if has}
+    return present, varied
+
+
+def _floor_partial_agreement(settings: dict[str, Any]) -> None:
+    """No level of a comparison may weigh less than its total disagreement.
+
+    EM can drive the m of a rarely seen level (say, a KK number with one typo) to zero, which
+    would make a near-agreement a hundred times stronger evidence against a match than a plain
+    disagreement. Such a level is raised to the weight of the comparison's last (else) level.
+    """
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        last = levels[-1]
+        m_else, u_else = last.get("m_probability"), last.get("u_probability")
+        if not m_else or not u_else:
+            continue
+        bayes_else = m_else / u_else
+        for level in levels[:-1]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m is not None and u and m / u < bayes_else:
+                level["m_probability"] = u * bayes_else
 
 
 def _usable(rules: Sequence[BlockingRule], available: set[str]) -> list[BlockingRule]:
