@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from povlink.exceptions import ConfigError
+from povlink.synth._names import MALE_MONONYM_WEIGHTS, MALE_MONONYMS
 from povlink.synth._text import (
     BoolArray,
     IntArray,
@@ -44,6 +45,7 @@ _NIK_KINDS: Final[tuple[str, ...]] = (
     "nik_transposed",
     "nik_excel",
     "nik_head",
+    "nik_kk",
 )
 _DATE_KINDS: Final[tuple[str, ...]] = (
     "birth_date_swapped",
@@ -69,7 +71,7 @@ class ListDamage:
     ``nik_missing`` blank or a placeholder such as ``-``; ``nik_typo`` one digit wrong;
     ``nik_transposed`` two neighbouring digits swapped; ``nik_excel`` passed through Excel
     (``3.37401E+15``, or the 16th digit zeroed); ``nik_head`` the household head's NIK written
-    for a member.
+    for a member; ``nik_kk`` the family's KK number written in the NIK column.
 
     KK (one of): ``kk_missing``; ``kk_stale`` the family's old KK number, for people whose KK
     changed between the snapshots (moved households, married children who split off).
@@ -77,7 +79,8 @@ class ListDamage:
     Name (independent): ``name_old_spelling`` pre-1972 spelling (oe, dj, tj, ch) for people born
     before 1972; ``name_abbreviation`` Muhammad → M./Moh./Muh., Abdul → Abd., Siti → St. (names
     with such a token); ``name_token_dropped`` / ``name_tokens_swapped`` (names of two or more
-    words); ``name_typo``; ``name_title`` H., Hj., Drs., …, S.Pd (people aged 25+);
+    words); ``name_typo``; ``name_patronym`` "bin"/"binti" and a father's name appended;
+    ``name_title`` H., Hj., Drs., …, S.Pd (people aged 25+);
     ``name_caps`` all capitals (only in lists written in mixed case). ``mother_name_typo``.
 
     Birth date (one of): ``birth_date_swapped`` day and month swapped (days 1-12 that differ
@@ -95,6 +98,7 @@ class ListDamage:
     nik_transposed: float = 0.0
     nik_excel: float = 0.0
     nik_head: float = 0.0
+    nik_kk: float = 0.0
     kk_missing: float = 0.0
     kk_stale: float = 0.0
     name_old_spelling: float = 0.0
@@ -102,6 +106,7 @@ class ListDamage:
     name_token_dropped: float = 0.0
     name_tokens_swapped: float = 0.0
     name_typo: float = 0.0
+    name_patronym: float = 0.0
     name_title: float = 0.0
     name_caps: float = 0.0
     mother_name_typo: float = 0.0
@@ -163,6 +168,8 @@ class DamageRates:
             nik_transposed=0.01,
             nik_excel=0.02,
             nik_head=0.01,
+            nik_kk=0.005,
+            name_patronym=0.02,
             kk_missing=0.05,
             name_old_spelling=0.3,
             name_abbreviation=0.3,
@@ -181,6 +188,7 @@ class DamageRates:
     )
     dinkes_kis: ListDamage = field(
         default_factory=lambda: _default(
+            nik_kk=0.005,
             nik_missing=0.05,
             nik_typo=0.01,
             nik_transposed=0.01,
@@ -225,6 +233,7 @@ class DamageRates:
     )
     disperkim_rutilahu: ListDamage = field(
         default_factory=lambda: _default(
+            name_patronym=0.03,
             nik_missing=0.05,
             nik_typo=0.02,
             nik_transposed=0.01,
@@ -245,6 +254,7 @@ class DamageRates:
     )
     dinperla_nelayan: ListDamage = field(
         default_factory=lambda: _default(
+            name_patronym=0.03,
             nik_missing=0.10,
             nik_typo=0.02,
             nik_transposed=0.01,
@@ -323,6 +333,8 @@ class DamageRates:
     )
     bps_regsosek: ListDamage = field(
         default_factory=lambda: _default(
+            nik_kk=0.002,
+            name_patronym=0.005,
             nik_missing=0.03,
             nik_typo=0.005,
             nik_transposed=0.005,
@@ -583,6 +595,9 @@ def damage_records(
     sel = (kind == 4) & member
     r.nik = where(sel, r.head_nik, r.nik)
     log["nik_head"] = _log(member, sel)
+    sel = kind == 5
+    r.nik = put(r.nik, sel, _subset(r.kk, sel))
+    log["nik_kk"] = _log(everyone, sel)
 
     # KK
     has_kk = np.full(n, "kk_number" in mapped)
@@ -623,6 +638,15 @@ def damage_records(
     sel = rng.random(n) < rates.name_typo
     r.full_name = put(r.full_name, sel, misspell(rng, r.full_name.filter(pa.array(sel))))
     log["name_typo"] = _log(everyone, sel)
+
+    sel = rng.random(n) < rates.name_patronym
+    k = int(sel.sum())
+    father = choose(rng, MALE_MONONYMS, MALE_MONONYM_WEIGHTS, k)
+    word = where(r.male[sel], " bin ", " binti ")
+    r.full_name = put(
+        r.full_name, sel, pc.binary_join_element_wise(_subset(r.full_name, sel), word, father, "")
+    )
+    log["name_patronym"] = _log(everyone, sel)
 
     adult = r.age >= 25
     sel = adult & (rng.random(n) < rates.name_title)

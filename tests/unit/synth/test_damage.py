@@ -21,6 +21,7 @@ _TEST_RATES = ListDamage(
     nik_transposed=0.06,
     nik_excel=0.06,
     nik_head=0.06,
+    nik_kk=0.04,
     kk_missing=0.1,
     kk_stale=0.3,
     name_old_spelling=0.3,
@@ -28,6 +29,7 @@ _TEST_RATES = ListDamage(
     name_token_dropped=0.08,
     name_tokens_swapped=0.08,
     name_typo=0.1,
+    name_patronym=0.1,
     name_title=0.1,
     name_caps=0.2,
     mother_name_typo=0.1,
@@ -137,10 +139,12 @@ def test_nik_damage_shows_in_the_list(damaged: GeneratedLists) -> None:
     head_nik = damaged.population.persons["nik"].astype(str).to_numpy()[head_person]
     assert (nik[head] == head_nik).all()
     assert (nik[head] != true[head]).all()
-    untouched = (
-        log[["nik_missing", "nik_typo", "nik_transposed", "nik_excel", "nik_head"]] <= 0
-    ).all(axis=1)
-    assert (nik[untouched.to_numpy()] == true[untouched.to_numpy()]).all()
+    kk = log["nik_kk"].to_numpy() == 1
+    family_kk = households["kk_t0"].astype(str).to_numpy()[built.household[kk]]
+    assert (nik[kk] == family_kk).all()
+    kinds = ["nik_missing", "nik_typo", "nik_transposed", "nik_excel", "nik_head", "nik_kk"]
+    untouched = (log[kinds] <= 0).all(axis=1).to_numpy()
+    assert (nik[untouched] == true[untouched]).all()
 
 
 def test_missing_nik_tokens_are_the_agencys_own(damaged: GeneratedLists) -> None:
@@ -188,6 +192,8 @@ def test_name_damage_shows_in_the_list(damaged: GeneratedLists) -> None:
     rlog = register.log
     titled = rname[rlog["name_title"].to_numpy() == 1]
     assert titled.str.contains(r"^(?:H|HJ|DRS|DRA|IR|KH|DR|R|R\.A)\. |, [A-Z]\.", regex=True).all()
+    patronym = rname[rlog["name_patronym"].to_numpy() == 1]
+    assert patronym.str.contains(r" BINT?I? [A-Z]+").all()
     later = ["name_typo", "name_token_dropped", "name_tokens_swapped"]
     undisturbed = (rlog[later] <= 0).all(axis=1).to_numpy()
     abbreviated = rname[(rlog["name_abbreviation"].to_numpy() == 1) & undisturbed]
@@ -198,12 +204,8 @@ def test_name_damage_shows_in_the_list(damaged: GeneratedLists) -> None:
     assert old.str.contains("OE|DJ|TJ|CH|J").all()
     true = _true(damaged, register, "full_name")
     dropped = rlog["name_token_dropped"].to_numpy() == 1
-    plain = (
-        dropped
-        & (rlog[["name_typo", "name_title", "name_abbreviation", "name_old_spelling"]] <= 0)
-        .all(axis=1)
-        .to_numpy()
-    )
+    others = ["name_typo", "name_title", "name_abbreviation", "name_old_spelling", "name_patronym"]
+    plain = dropped & (rlog[others] <= 0).all(axis=1).to_numpy()
     words_true = pd.Series(true[plain]).str.split().str.len().to_numpy()
     words_shown = rname[plain].str.split().str.len().to_numpy()
     assert (words_shown == words_true - 1).all()
