@@ -11,9 +11,9 @@ np.True_
 """
 
 from povlink.synth._city import GeneratedLists, ListFile, SynthCity, generate_city, generate_lists
-from povlink.synth._damage import DamageRates, ListDamage
 from povlink.synth._lists import AgencyList, ListSpec
 from povlink.synth._population import POOR_DECILES, Population, generate_population
+from povlink.synth._rates import DamageRates, ListDamage
 
 __all__ = [
     "POOR_DECILES",

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from povlink.synth._catalogue import list_specs
-from povlink.synth._damage import DamageRates
 from povlink.synth._lists import AgencyList, City, ListSpec, build_list
 from povlink.synth._population import POOR_DECILES, T0, T1, Population, generate_population
+from povlink.synth._rates import DamageRates
 from povlink.synth._writers import project_file, write_list
 
 TRUTH_FILE = "truth.csv"

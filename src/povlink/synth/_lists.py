@@ -18,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from povlink.synth._damage import Damaged, ListDamage, Records, damage_records, duplicate_index
+from povlink.synth._damage import Damaged, Records, damage_records, duplicate_index
 from povlink.synth._population import RELATIONSHIPS, T0, T1, Population, age_at
+from povlink.synth._rates import ListDamage
 from povlink.synth._regions import Regions
 from povlink.synth._streams import stream
 from povlink.synth._text import (
