@@ -1,4 +1,4 @@
-"""A synthetic Kota Semarang: households, residents, agency lists with damage, and the truth.
+r"""A synthetic Kota Semarang: households, residents, agency lists with damage, and the truth.
 
 Real poverty lists cannot leave an agency, so tests, demos and benchmarks run on this city instead.
 :func:`generate_city` writes the lists, ``truth.csv`` and a ready ``povlink.toml``;
@@ -6,8 +6,11 @@ Real poverty lists cannot leave an agency, so tests, demos and benchmarks run on
 
 >>> from povlink.synth import generate_population
 >>> pop = generate_population(50, seed=1)
->>> pop.persons["nik"].str.len().eq(16).all()
-np.True_
+>>> bool(pop.persons["nik"].str.fullmatch(r"3374\d{12}").all())
+True
+>>> city = generate_city("/tmp/semarang", households=300, seed=1)  # doctest: +SKIP
+>>> city.project_file  # doctest: +SKIP
+PosixPath('/tmp/semarang/povlink.toml')
 """
 
 from povlink.synth._city import GeneratedLists, ListFile, SynthCity, generate_city, generate_lists
