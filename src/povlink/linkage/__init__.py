@@ -7,6 +7,20 @@ pairs (:func:`cluster_records`), and explanations (:func:`explain_pair`).
 """
 
 from povlink.linkage.clustering import cluster_records
+from povlink.linkage.explain import (
+    ComparisonEvidence,
+    PairExplanation,
+    explain_pair,
+    predict_for_records,
+)
 from povlink.linkage.model import DEFAULT_THRESHOLD, LinkageModel
 
-__all__ = ["DEFAULT_THRESHOLD", "LinkageModel", "cluster_records"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "ComparisonEvidence",
+    "LinkageModel",
+    "PairExplanation",
+    "cluster_records",
+    "explain_pair",
+    "predict_for_records",
+]

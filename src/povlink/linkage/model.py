@@ -129,7 +129,7 @@ class LinkageModel:
         if not engine.has_table(table):
             raise LinkageError(f"table {table!r} does not exist: standardise the records first.")
         n = engine.count(table)
-        _build_link_input(engine, table)
+        build_link_input(engine, table)
         available, varied = _profile_link_input(engine)
         comparisons = [c for c in COMPARISONS if set(c.needs_any) & varied]
         if not set(_LINKING_FIELDS) & available:
@@ -156,7 +156,7 @@ class LinkageModel:
         }
         # Sampling only pays (and Splink's probe only works) on large tables.
         max_pairs = self.max_pairs_for_em if n * (n - 1) / 2 > self.max_pairs_for_em else None
-        with _linker(engine, settings) as linker:
+        with splink_linker(engine, settings) as linker:
             deterministic = _usable(DETERMINISTIC_RULES, available)
             if deterministic:
                 linker.training.estimate_probability_two_random_records_match(
@@ -230,8 +230,8 @@ class LinkageModel:
         record ids), ordered by the pair's ids. :func:`~povlink.linkage.explain_pair` says why.
         """
         self.check_is_fitted()
-        _build_link_input(engine, table)
-        with _linker(engine, self.settings_) as linker:
+        build_link_input(engine, table)
+        with splink_linker(engine, self.settings_) as linker:
             scored = linker.inference.predict(warning_mode="never")
             columns = ", ".join(PAIR_COLUMNS)
             engine.create_table(
@@ -317,21 +317,27 @@ def _usable(rules: Sequence[BlockingRule], available: set[str]) -> list[Blocking
     return [r for r in rules if set(r.needs) <= available]
 
 
-def _build_link_input(engine: Engine, table: str) -> None:
-    """The link input of ``table`` (see :func:`link_input_sql`), ordered by record id."""
+def build_link_input(engine: Engine, table: str, name: str = _LINK_INPUT) -> None:
+    """Write the link input of ``table`` (see :func:`link_input_sql`) to the temporary table
+    ``name``, ordered by record id."""
     engine.create_table(
-        _LINK_INPUT,
+        name,
         link_input_sql(table, set(engine.columns(table))) + " ORDER BY unique_id",
         temporary=True,
     )
 
 
 @contextlib.contextmanager
-def _linker(engine: Engine, settings: dict[str, Any]) -> Iterator[Linker]:
-    """A Splink linker over the link input; its working tables and the input are dropped after."""
+def splink_linker(
+    engine: Engine, settings: dict[str, Any], link_input: str = _LINK_INPUT
+) -> Iterator[Linker]:
+    """A Splink linker over the link input table ``link_input`` (see :func:`build_link_input`).
+
+    Splink's working tables and the link input are dropped afterwards.
+    """
     from splink import Linker
 
-    _finish_pending_results(engine)
+    finish_pending_results(engine)
     db_api = engine.splink_api()
     splink_logger = logging.getLogger("splink")
     level = splink_logger.level
@@ -340,16 +346,16 @@ def _linker(engine: Engine, settings: dict[str, Any]) -> Iterator[Linker]:
         # logging's last resort; povlink reports its own progress. Errors still show.
         splink_logger.setLevel(logging.ERROR)
     try:
-        records = db_api.register(_LINK_INPUT)
+        records = db_api.register(link_input)
         linker = Linker(records, settings, log_level=None)
         yield linker
     finally:
         splink_logger.setLevel(level)
         db_api.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
-        engine.drop_table(_LINK_INPUT)
+        engine.drop_table(link_input)
 
 
-def _finish_pending_results(engine: Engine) -> None:
+def finish_pending_results(engine: Engine) -> None:
     """Leave no half-read result on the connection before Splink uses it.
 
     DuckDB 2 refuses relation queries (which Splink uses) while an earlier result on the same
