@@ -150,6 +150,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from povlink.project import Project
+
+    explanation = Project.from_toml(args.config).explain(args.record_a, args.record_b)
+    print(explanation.to_text())
+    if args.html:
+        print(f"waterfall chart: {explanation.to_html(args.html)}")
+    return 0
+
+
 def _cmd_match(args: argparse.Namespace) -> int:
     from povlink.match import describe_match, match_to_json
     from povlink.project import Project
@@ -246,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=Path("povlink-demo"), help="where to write")
     p.add_argument("--households", type=int, default=2_000, help="households in the city")
     p.add_argument("--seed", type=int, default=2026, help="random seed of the city")
+
+    p = add("explain", _cmd_explain, "why two records do or do not match")
+    p.add_argument("config", type=Path, help="the project file (povlink.toml)")
+    p.add_argument("record_a", help="a record id, e.g. dinsos_dtks:3374-0001")
+    p.add_argument("record_b", help="another record id")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write the waterfall chart")
 
     p = add("match", _cmd_match, "the most likely persons for one record (registry unchanged)")
     p.add_argument("config", type=Path, help="the project file (povlink.toml)")

@@ -20,6 +20,7 @@ from povlink.resolve import ResolveSummary
 
 if TYPE_CHECKING:
     from povlink.evaluate import Scores
+    from povlink.linkage import PairExplanation
     from povlink.match import Matcher
     from povlink.report import IntegrationReport
 from povlink.schema import CANONICAL_FIELDS
@@ -236,6 +237,25 @@ class Project:
                 frame[["record_id", "household_id"]].rename(columns={"household_id": "entity_id"}),
             )
         return Evaluation(persons=persons, households=households)
+
+    def explain(self, record_id_a: str, record_id_b: str) -> PairExplanation:
+        """Why two records do or do not match: each comparison's level and match weight.
+
+        Uses the model stored by the last resolve and term frequencies from every current
+        record; the registry is not changed.
+        """
+        from povlink.engine import Engine
+        from povlink.linkage import LinkageModel, explain_pair
+        from povlink.resolve import stored_model_json
+
+        with self.open_registry(read_only=True) as registry:
+            _require_resolved(registry)
+            text = stored_model_json(registry)
+            if text is None:
+                raise RegistryError("the registry holds no trained model; run `povlink resolve`")
+            with Engine(threads=self.config.engine.threads) as work:
+                work.copy_table(registry.engine, "SELECT * FROM standardised", "standardised")
+                return explain_pair(work, LinkageModel.from_json(text), record_id_a, record_id_b)
 
     def matcher(self) -> Matcher:
         """A :class:`~povlink.match.Matcher` for many single-record matches (close it after)."""

@@ -70,3 +70,19 @@ def test_match_command_prints_json(resolved_city: Path, capsys: pytest.CaptureFi
     rows = json.loads(capsys.readouterr().out)
     assert isinstance(rows, list)
     assert all({"person_id", "match_probability"} <= set(r) for r in rows)
+
+
+def test_explain_prints_a_waterfall_and_writes_html(
+    resolved_city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`povlink explain` prints each comparison's weight and writes a self-contained chart."""
+    project = Project.from_toml(resolved_city / "povlink.toml")
+    with project.open_registry(read_only=True) as reg:
+        a, b = reg.engine.rows("SELECT record_id_l, record_id_r FROM links LIMIT 1")[0]
+    html = tmp_path / "why.html"
+    assert main(["explain", str(resolved_city / "povlink.toml"), a, b, "--html", str(html)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith(f"{a}  vs  {b}")
+    assert "total" in out
+    assert "match probability" in out
+    assert 'src="http' not in html.read_text(encoding="utf-8")
