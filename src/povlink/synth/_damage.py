@@ -145,6 +145,20 @@ _DEGREES: Final[Text] = texts(
 )
 
 
+def _format_nik(rng: np.random.Generator, niks: Text) -> Text:
+    """NIKs typed with separators: ``3374 0123 0288 0001``, ``33.74.01.230288.0001``, dashes."""
+    style = rng.integers(0, 3, len(niks))
+    pieces: list[Text] = []
+    for pattern, replacement in (
+        (r"^(\d{4})(\d{4})(\d{4})(\d{4})$", r"\1 \2 \3 \4"),
+        (r"^(\d\d)(\d\d)(\d\d)(\d{6})(\d{4})$", r"\1.\2.\3.\4.\5"),
+        (r"^(\d{6})(\d{6})(\d{4})$", r"\1-\2-\3"),
+    ):
+        part = niks.filter(pa.array(style == len(pieces)))
+        pieces.append(pc.replace_substring_regex(part, pattern, replacement))
+    return assemble(style, pieces)
+
+
 def old_spelling(names: Text) -> Text:
     """Names in the spelling before 1972 (and before 1947 for oe): Wahyudi → Wahjoedi."""
     out = names
@@ -265,6 +279,9 @@ def damage_records(
     sel = kind == 5
     r.nik = put(r.nik, sel, _subset(r.kk, sel))
     log["nik_kk"] = _log(everyone, sel)
+    sel = kind == 6
+    r.nik = put(r.nik, sel, _format_nik(rng, _subset(r.nik, sel)))
+    log["nik_formatted"] = _log(everyone, sel)
 
     # KK
     has_kk = np.full(n, "kk_number" in mapped)

@@ -21,6 +21,7 @@ NIK_KINDS: Final[tuple[str, ...]] = (
     "nik_excel",
     "nik_head",
     "nik_kk",
+    "nik_formatted",
 )
 DATE_KINDS: Final[tuple[str, ...]] = (
     "birth_date_swapped",
@@ -46,7 +47,8 @@ class ListDamage:
     ``nik_missing`` blank or a placeholder such as ``-``; ``nik_typo`` one digit wrong;
     ``nik_transposed`` two neighbouring digits swapped; ``nik_excel`` passed through Excel
     (``3.37401E+15``, or the 16th digit zeroed); ``nik_head`` the household head's NIK written
-    for a member; ``nik_kk`` the family's KK number written in the NIK column.
+    for a member; ``nik_kk`` the family's KK number written in the NIK column;
+    ``nik_formatted`` the right digits typed with spaces, dots or dashes (``3374 0123 0288 0001``).
 
     KK (one of): ``kk_missing``; ``kk_stale`` the family's old KK number, for people whose KK
     changed between the snapshots (moved households, married children who split off).
@@ -74,6 +76,7 @@ class ListDamage:
     nik_excel: float = 0.0
     nik_head: float = 0.0
     nik_kk: float = 0.0
+    nik_formatted: float = 0.0
     kk_missing: float = 0.0
     kk_stale: float = 0.0
     name_old_spelling: float = 0.0
@@ -208,6 +211,7 @@ class DamageRates:
     )
     disperkim_rutilahu: ListDamage = field(
         default_factory=lambda: _default(
+            nik_formatted=0.03,
             name_patronym=0.03,
             nik_missing=0.05,
             nik_typo=0.02,
@@ -229,6 +233,7 @@ class DamageRates:
     )
     dinperla_nelayan: ListDamage = field(
         default_factory=lambda: _default(
+            nik_formatted=0.05,
             name_patronym=0.03,
             nik_missing=0.10,
             nik_typo=0.02,
@@ -251,6 +256,7 @@ class DamageRates:
     )
     dp3akb_kb: ListDamage = field(
         default_factory=lambda: _default(
+            nik_formatted=0.02,
             nik_missing=0.05,
             nik_typo=0.02,
             nik_transposed=0.01,

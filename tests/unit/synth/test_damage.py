@@ -22,6 +22,7 @@ _TEST_RATES = ListDamage(
     nik_excel=0.06,
     nik_head=0.06,
     nik_kk=0.04,
+    nik_formatted=0.04,
     kk_missing=0.1,
     kk_stale=0.3,
     name_old_spelling=0.3,
@@ -142,7 +143,11 @@ def test_nik_damage_shows_in_the_list(damaged: GeneratedLists) -> None:
     kk = log["nik_kk"].to_numpy() == 1
     family_kk = households["kk_t0"].astype(str).to_numpy()[built.household[kk]]
     assert (nik[kk] == family_kk).all()
-    kinds = ["nik_missing", "nik_typo", "nik_transposed", "nik_excel", "nik_head", "nik_kk"]
+    formatted = log["nik_formatted"].to_numpy() == 1
+    shown = pd.Series(nik[formatted])
+    assert shown.str.contains(r"[ .-]").all()
+    assert (shown.str.replace(r"[ .-]", "", regex=True).to_numpy() == true[formatted]).all()
+    kinds = [c for c in log.columns if c.startswith("nik_")]
     untouched = (log[kinds] <= 0).all(axis=1).to_numpy()
     assert (nik[untouched] == true[untouched]).all()
 
