@@ -72,6 +72,7 @@ def relationship_flag_conditions(text: str) -> list[tuple[str, str]]:
 def household_key_sql(text: str) -> str:
     """SQL: the agency's household key, trimmed, without a float's ``.0`` (``1234.0``)."""
     return (
-        f"CASE WHEN regexp_matches({text}, '^[0-9]+[.]0+$') THEN split_part({text}, '.', 1) "
+        f"CASE WHEN strpos({text}, '.') > 0 AND regexp_matches({text}, '^[0-9]+[.]0+$') "
+        f"THEN split_part({text}, '.', 1) "
         f"ELSE {text} END"
     )

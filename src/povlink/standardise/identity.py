@@ -89,8 +89,23 @@ def century_for(yy: int, month: int, day: int, today: dt.date) -> int:
 
 
 def province_code_sql(expression: str) -> str:
-    """SQL: ``expression`` is one of :data:`PROVINCE_CODES`."""
-    return one_of_sql(expression, sorted(PROVINCE_CODES))
+    """SQL: the two digits ``expression`` are one of :data:`PROVINCE_CODES`.
+
+    Written as ranges of numbers (11-19, 21, 31-36...), cheaper than a pattern per value.
+
+    >>> province_code_sql("p")[:47]
+    'coalesce(TRY_CAST(p AS INTEGER) BETWEEN 11 AND '
+    """
+    codes = sorted(int(c) for c in PROVINCE_CODES)
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    number = f"TRY_CAST({expression} AS INTEGER)"
+    tests = " OR ".join(f"{number} BETWEEN {lo} AND {hi}" for lo, hi in ranges)
+    return f"coalesce({tests}, false)"
 
 
 def _days_in_month_sql(month: str, leap: str) -> str:

@@ -121,15 +121,17 @@ def present_text_sql(column: str) -> str:
     """SQL: the trimmed text of ``column``, or NULL when it is a missing-value form.
 
     Line breaks and tabs count as spaces; the value is otherwise left as written. Every missing
-    form is at most 15 characters long, so longer values skip the pattern tests.
+    form is at most 15 characters long and holds no digit but 0, so other values skip the tests.
 
     >>> "belum ada" in present_text_sql("nik_raw")
     True
     """
     spaced = f"trim(replace(replace(replace({column}, chr(9), ' '), chr(10), ' '), chr(13), ' '))"
+    # No missing form holds a digit other than 0: one cheap test spares most values the others.
+    candidate = f"regexp_matches({spaced}, '^[^1-9]{{0,{_MISSING_MAX_LENGTH}}}$')"
     return (
         f"CASE WHEN {column} IS NULL THEN NULL "
-        f"WHEN length({spaced}) <= {_MISSING_MAX_LENGTH} "
+        f"WHEN {candidate} "
         f"AND ({one_of_sql(f'lower({spaced})', MISSING_VALUES)} "
         f"OR regexp_matches({spaced}, '{_FILLER_PATTERN}')) THEN NULL "
         f"ELSE {spaced} END"

@@ -4,7 +4,7 @@
 spreadsheet) all become ``081234567890``; anything that is then not ``08`` plus 8 to 11 digits is
 NULL with the flag ``phone_invalid``.
 
->>> "'^08[0-9]{8,11}$'" in phone_sql("x")
+>>> "BETWEEN 10 AND 13" in phone_sql("x")
 True
 """
 
@@ -16,15 +16,19 @@ __all__ = ["phone_flag_conditions", "phone_sql"]
 def phone_sql(text: str) -> str:
     """SQL: the phone number in ``08...`` form, or NULL."""
     unfloated = (
-        f"CASE WHEN regexp_matches({text}, '^[0-9]+[.]0+$') THEN split_part({text}, '.', 1) "
-        f"ELSE {text} END"
+        f"CASE WHEN strpos({text}, '.') > 0 AND regexp_matches({text}, '^[0-9]+[.]0+$') "
+        f"THEN split_part({text}, '.', 1) ELSE {text} END"
     )
     digits = f"regexp_replace({unfloated}, '[^0-9]', '', 'g')"
     domestic = (
         f"CASE WHEN starts_with({digits}, '62') THEN '0' || substr({digits}, 3) "
         f"WHEN starts_with({digits}, '8') THEN '0' || {digits} ELSE {digits} END"
     )
-    return f"CASE WHEN regexp_matches({domestic}, '^08[0-9]{{8,11}}$') THEN {domestic} END"
+    # Only digits are left: '08' plus 8 to 11 digits is a matter of prefix and length.
+    return (
+        f"CASE WHEN starts_with({domestic}, '08') AND length({domestic}) BETWEEN 10 AND 13 "
+        f"THEN {domestic} END"
+    )
 
 
 def phone_flag_conditions(text: str) -> list[tuple[str, str]]:

@@ -191,21 +191,23 @@ def _groups() -> list[_Group]:
             ("_kec_col",),
             [],
         ),
+        # Few distinct values each: one group, one join.
         _Group(
-            "g_sex",
-            ("sex",),
-            [[("sex", sex_sql(_txt("sex")))]],
-            ("sex",),
-            sex_flag_conditions(_txt("sex")),
+            "g_coded",
+            ("sex", "relationship", "city"),
+            [
+                [
+                    ("sex", sex_sql(_txt("sex"))),
+                    ("relationship", relationship_sql(_txt("relationship"))),
+                    ("city", city_sql(_txt("city"))),
+                ]
+            ],
+            ("sex", "relationship", "city"),
+            [
+                *sex_flag_conditions(_txt("sex")),
+                *relationship_flag_conditions(_txt("relationship")),
+            ],
         ),
-        _Group(
-            "g_relationship",
-            ("relationship",),
-            [[("relationship", relationship_sql(_txt("relationship")))]],
-            ("relationship",),
-            relationship_flag_conditions(_txt("relationship")),
-        ),
-        _Group("g_city", ("city",), [[("city", city_sql(_txt("city")))]], ("city",), []),
     ]
 
 
