@@ -127,7 +127,10 @@ def _build_lists(
 
     def work(spec: ListSpec) -> tuple[AgencyList, Path | None]:
         built = build_list(spec, city, rates.for_list(spec.name), seed)
-        path = write_list(spec, built.table, out_dir) if out_dir is not None else None
+        # An agency with nobody to list keeps no list: an empty file (a jsonl has not even
+        # column names) would only make the project fail to read it.
+        written = out_dir is not None and len(built.person) > 0
+        path = write_list(spec, built.table, out_dir) if written and out_dir else None
         return built, path
 
     order = sorted(range(len(specs)), key=lambda i: not specs[i].whole_city)
@@ -155,7 +158,7 @@ def _metadata(
     lists = {}
     for b in generated.lists:
         lists[b.spec.name] = {
-            "file": b.spec.filename,
+            "file": b.spec.filename if len(b.person) else None,
             "agency": b.spec.agency,
             "program": b.spec.program,
             "snapshot": b.spec.snapshot.isoformat(),
@@ -230,7 +233,8 @@ def generate_city(
     generated = GeneratedLists(population=pop, lists=tuple(b for b, _ in built))
     files = []
     for b, path in built:
-        assert path is not None
+        if path is None:
+            continue
         files.append(
             ListFile(
                 name=b.spec.name,
@@ -247,7 +251,8 @@ def generate_city(
     household_path = out / HOUSEHOLD_TRUTH_FILE
     _write_household_truth(generated.population, household_path)
     project_path = out / PROJECT_FILE
-    project_path.write_text(project_file([b.spec for b in generated.lists]), encoding="utf-8")
+    written = [b.spec for b, path in built if path is not None]
+    project_path.write_text(project_file(written), encoding="utf-8")
     meta = _metadata(
         generated,
         households=households,

@@ -188,6 +188,21 @@ def test_dtks_lists_rumah_tangga_that_hold_two_cards(tmp_path: Path) -> None:
     assert shared.groupby("IDBDT")["NO_KK"].nunique().max() >= 2
 
 
+def test_a_tiny_city_omits_lists_with_nobody_on_them(tmp_path: Path) -> None:
+    """An empty list is neither written nor mapped, so the project file stays readable."""
+    city = generate_city(tmp_path, households=3, seed=1)
+    project = load_project(city)
+    written = {p.name for p in tmp_path.iterdir()}
+    assert len(project["source"]) == len(city.lists) < 8
+    for source in project["source"]:
+        assert source["path"] in written
+        assert len(read_source(city.project_file, source)) > 0
+    meta = json.loads(city.metadata_file.read_text("utf-8"))
+    empty = [name for name, info in meta["lists"].items() if info["records"] == 0]
+    assert empty
+    assert all(meta["lists"][name]["file"] is None for name in empty)
+
+
 def test_latin1_file_reads_back_in_its_encoding(small_city: SynthCity) -> None:
     """The DTKS list is latin-1 with semicolons, and upper case as Dinsos writes it."""
     path = small_city.list_paths["dinsos_dtks"]
