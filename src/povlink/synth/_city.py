@@ -165,6 +165,11 @@ def _metadata(
             "records": len(b.person),
             "persons": b.persons,
             "households": b.households,
+            "deceased_records": int(
+                (pop.persons["household_t1"].to_numpy()[b.person] < 0).sum()
+                if b.spec.epoch == 1
+                else 0
+            ),
             "damage": {
                 kind: {
                     "rate": getattr(damage.for_list(b.spec.name), kind),
@@ -203,7 +208,9 @@ def _metadata(
         "household_definition": (
             "a household is one family on one kartu keluarga at the list's snapshot date; a "
             "married child who split off with a new KK heads a new household from then on, "
-            "even under the parents' roof; a household that moved keeps its household_id"
+            "even under the parents' roof; a household that moved keeps its household_id; "
+            "DTKS lists the rumah tangga (one IDBDT), which can hold two KK households; a "
+            "person who died but is still listed belongs to their last household"
         ),
         "lists": lists,
     }

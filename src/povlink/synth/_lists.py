@@ -128,6 +128,10 @@ class City:
         """The region table the population lives in."""
         return self.population.regions
 
+    def deceased(self) -> IntArray:
+        """Person numbers of those resident at the older snapshot who died before the newer."""
+        return np.flatnonzero((self.household[0] >= 0) & (self.household[1] < 0))
+
     def resident(self, epoch: int) -> IntArray:
         """Person numbers of everyone resident at snapshot ``epoch`` (0 older, 1 newer)."""
         return np.flatnonzero(self.household[epoch] >= 0)
@@ -144,10 +148,15 @@ class City:
         """The true records of ``persons`` as an agency would see them at ``epoch``.
 
         Of :data:`OPTIONAL_FIELDS`, only those in ``optional`` are filled (others are blank),
-        which saves the work for the fields a list does not carry.
+        which saves the work for the fields a list does not carry. Someone who died before the
+        newer snapshot but is still listed is recorded with their last household.
         """
         hh = self.household[epoch][persons]
         rel = self.relationship[epoch][persons]
+        if epoch == 1:
+            dead = hh < 0
+            hh = np.where(dead, self.household[0][persons], hh)
+            rel = np.where(dead, self.relationship[0][persons], rel)
         head = self.head[epoch][hh]
         n = len(persons)
         blank = pa.repeat(pa.scalar("", pa.string()), n)

@@ -13,7 +13,8 @@ dates ``T0`` (the older lists, e.g. DTKS and Regsosek 2022) and ``T1`` (the newe
 * a household may move to another kelurahan: it keeps its ``household_id`` but gets a new KK number
   and address;
 * babies are born (they exist at ``T1`` only), spouses marry in from outside the city, and some
-  elders die (they exist at ``T0`` only).
+  elders die (they exist at ``T0`` only; a list that still carries them records them with their
+  last household, which is also their ``household_id`` in the truth).
 
 A person keeps one ``person_id`` for life. NIK and KK numbers are generated with their real
 structure (domain.md §1) and are unique and valid here; damage is added later, list by list.

@@ -261,8 +261,24 @@ def test_clean_lists_show_the_truth(clean: GeneratedLists) -> None:
             epoch = built.spec.epoch
             kk = households[f"kk_t{epoch}"].astype(str).to_numpy()[built.household]
             assert (_column(built, "kk_number").to_numpy() == kk).all(), built.spec.name
+        older = persons["household_t0"].to_numpy()[built.person]
         households_of = persons[f"household_t{built.spec.epoch}"].to_numpy()[built.person]
-        assert (households_of == built.household).all()
+        last = np.where(households_of >= 0, households_of, older)  # the deceased: last home
+        assert (last == built.household).all()
+
+
+def test_deceased_members_are_still_on_the_health_list(clean: GeneratedLists) -> None:
+    """KIS at the newer snapshot still lists some who died since; truth keeps their last home."""
+    persons = clean.population.persons
+    kis = _list(clean, "dinkes_kis")
+    newer = persons["household_t1"].to_numpy()[kis.person]
+    dead = newer < 0
+    assert dead.sum() > 0
+    older = persons["household_t0"].to_numpy()[kis.person]
+    assert (kis.household[dead] == older[dead]).all()
+    for built in clean.lists:
+        if built.spec.name != "dinkes_kis" and built.spec.epoch == 1:
+            assert (persons["household_t1"].to_numpy()[built.person] >= 0).all()
 
 
 def test_invalid_rates_are_all_reported() -> None:
