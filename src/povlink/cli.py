@@ -58,19 +58,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_resolve(args: argparse.Namespace) -> int:
     from povlink.project import Project
 
-    result = Project.from_toml(args.config).resolve(retrain=args.retrain)
+    result = Project.from_toml(args.config).resolve(retrain=args.retrain, full=args.full)
     s = result.summary
     if args.json:
         _print_json(s.to_dict())
         return 0
     model = "trained" if s.model_trained else "reused"
+    mode = f"incremental ({s.records_rescored:,} records rescored)" if s.incremental else "full"
     print(f"run {s.run_id}: {s.records:,} records from {len(s.sources)} list(s)")
     print(f"  persons      {s.persons:,}")
     print(f"  households   {s.households:,}")
     print(
         f"  links        {s.links:,} of {s.pairs_scored:,} scored pairs (threshold {s.threshold})"
     )
-    print(f"  model        {model}")
+    print(f"  model        {model}; scoring {mode}")
     print(
         f"  person IDs   {s.ids_created:,} created, {s.ids_carried_forward:,} carried forward, "
         f"{s.ids_retired:,} retired"
@@ -236,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path, help="the project file (povlink.toml)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--retrain", action="store_true", help="train a new model, do not reuse")
+    p.add_argument("--full", action="store_true", help="score every pair, even if few changed")
 
     p = add("evaluate", _cmd_evaluate, "precision, recall and F1 against a truth file")
     p.add_argument("config", type=Path, help="the project file (povlink.toml)")

@@ -162,13 +162,8 @@ class Engine:
         return bool(n)
 
     def columns(self, name: str) -> list[str]:
-        """Column names of a table or view, in order."""
-        rows = self.rows(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "ORDER BY ordinal_position",
-            [name],
-        )
-        return [r[0] for r in rows]
+        """Column names of the table or view ``name`` resolves to (temporary first), in order."""
+        return [r[0] for r in self.rows(f"DESCRIBE SELECT * FROM {quote_identifier(name)}")]
 
     def count(self, name: str) -> int:
         return int(self.scalar(f"SELECT count(*) FROM {quote_identifier(name)}"))

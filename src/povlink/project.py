@@ -162,17 +162,20 @@ class Project:
             for source in self.config.sources
         ]
 
-    def resolve(self, *, retrain: bool = False) -> Resolution:
+    def resolve(self, *, retrain: bool = False, full: bool = False) -> Resolution:
         """Ingest, standardise, link, cluster and assign stable person and household IDs.
 
         The trained model is stored in the registry and reused on later runs unless
-        ``retrain`` is true. Everything happens in one registry run: if any stage fails, the
-        registry stays as it was.
+        ``retrain`` is true. When few records changed since the last resolve, only the pairs
+        involving them are scored (``full`` scores every pair anyway); the result is the same.
+        Everything happens in one registry run: if any stage fails, the registry stays as it was.
         """
         from povlink.resolve import resolve_project
 
         with self.open_registry() as registry:
-            summary = resolve_project(self.config, registry, data=self.data, retrain=retrain)
+            summary = resolve_project(
+                self.config, registry, data=self.data, retrain=retrain, full=full
+            )
             persons = registry.engine.query(_PERSONS_SQL)
         return Resolution(summary=summary, persons=persons)
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from povlink.engine import Engine, quote_literal
+from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.exceptions import DataQualityWarning
 from povlink.registry import Registry, Run, SourceVersion
 
@@ -53,8 +53,13 @@ class ResolveSummary:
     persons: int
     households: int
     pairs_scored: int
+    """Pairs kept from scoring (match probability at least ``scoring.PAIR_FLOOR``)."""
     links: int
     model_trained: bool
+    incremental: bool
+    """True when only pairs involving new or changed records were scored."""
+    records_rescored: int
+    """Records new, changed or withdrawn since the last resolve (incremental runs)."""
     threshold: float
     sources: tuple[SourceVersion, ...]
     ids_created: int
@@ -120,11 +125,18 @@ def resolve_project(
     *,
     data: dict[str, pd.DataFrame] | None = None,
     retrain: bool = False,
+    full: bool = False,
 ) -> ResolveSummary:
-    """Run every stage for ``config`` in one registry run and return the summary."""
+    """Run every stage for ``config`` in one registry run and return the summary.
+
+    With a stored model (no ``retrain``), a run whose records changed little since the last
+    resolve scores only the pairs that involve a new or changed record and keeps the others
+    (see :mod:`povlink.scoring`); ``full`` scores every pair anyway.
+    """
     from povlink.households import resolve_households
     from povlink.ids import assign_stable_ids
     from povlink.linkage import cluster_records
+    from povlink.scoring import score_pairs
 
     e = registry.engine
     stages = _Stages(_previous_summary(registry))
@@ -138,29 +150,34 @@ def resolve_project(
             _store_sources(e, config)
         with stages.stage("standardise", lambda: n_records):
             _standardise(e, config)
+            changes = _changes_since_last_run(registry, full=full or retrain)
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
         with _workspace(config) as work:
-            work.copy_table(e, "SELECT * FROM standardised", "standardised")
+            work.copy_table(e, "SELECT * FROM __standardised_new", "standardised")
             with stages.stage("train"):
                 model, trained = _model(work, registry, run, config, retrain=retrain)
-            with stages.stage("predict"):
-                model.predict(work, "standardised", output="pairwise")
-                e.copy_table(work, "SELECT * FROM pairwise", "__pairwise", temporary=True)
+                _term_frequencies(work, registry, model, trained=trained)
+            incremental = changes is not None and not trained
+            with stages.stage("predict", lambda: n_new_pairs):
+                if incremental:
+                    work.copy_table(e, "SELECT record_id FROM __changed", "__changed")
+                score_pairs(
+                    work, model, "standardised", term_frequencies="term_frequencies",
+                    output="pairwise", only="__changed" if incremental else None,
+                )  # fmt: skip
+                e.copy_table(work, "SELECT * FROM pairwise", "__new_pairs", temporary=True)
+                n_new_pairs = e.count("__new_pairs")
         with stages.stage("links", lambda: n_pairs):
-            n_pairs = e.count("__pairwise")
             threshold = model.threshold
-            registry.replace_table(
-                "links",
-                "SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r, match_weight, "
-                f"match_probability FROM __pairwise WHERE match_probability >= {threshold!r} "
-                "ORDER BY record_id_l, record_id_r",
-            )
+            _store_pairs(registry, threshold, incremental=incremental)
+            n_pairs = e.count("scored_pairs")
+            registry.replace_table("standardised", "SELECT * FROM __standardised_new")
+            e.drop_table("__standardised_new")
         with stages.stage("cluster"):
             cluster_records(
-                e, table="standardised", pairs="__pairwise", threshold=threshold,
+                e, table="standardised", pairs="scored_pairs", threshold=threshold,
                 output="__person_clusters",
             )  # fmt: skip
-            e.drop_table("__pairwise")
         with stages.stage("person_ids"):
             previous = "persons" if registry.has_table("persons") else None
             person_result = assign_stable_ids(
@@ -232,6 +249,8 @@ def resolve_project(
             pairs_scored=n_pairs,
             links=n_links,
             model_trained=trained,
+            incremental=incremental,
+            records_rescored=changes if incremental and changes is not None else n_records,
             threshold=threshold,
             sources=versions,
             ids_created=person_result.created,
@@ -286,8 +305,86 @@ def _standardise(e: Engine, config: ProjectConfig) -> None:
 
     regions = load_regions(config.regions)
     orders = {s.name: s.options.date_order for s in config.sources}
-    standardise_table(e, "records", "standardised", regions=regions, date_order=orders)
+    standardise_table(e, "records", "__standardised_new", regions=regions, date_order=orders)
     _warn_about_empty_fields(e, config)
+
+
+#: An incremental run is worth it while at most this share of the records changed.
+INCREMENTAL_MAX_SHARE = 0.25
+
+
+def _changes_since_last_run(registry: Registry, *, full: bool) -> int | None:
+    """Write ``__changed`` (new or changed standardised records) and ``__removed`` (records gone
+    since the last resolve); return how many records the incremental run must rescore, or None
+    when the run must be full (asked for, no previous resolve, or too much changed)."""
+    e = registry.engine
+    if full or not (registry.has_table("standardised") and registry.has_table("scored_pairs")):
+        return None
+    if not registry.has_table("term_frequencies"):
+        return None
+    if e.columns("standardised") != e.columns("__standardised_new"):
+        return None  # written by another version of the standardiser
+    row = _row_hash_sql(e.columns("standardised"))
+    e.create_table(
+        "__changed",
+        f"SELECT n.record_id FROM (SELECT record_id, {row} AS h FROM __standardised_new) AS n "
+        f"LEFT JOIN (SELECT record_id, {row} AS h FROM standardised) AS o "
+        "ON o.record_id = n.record_id WHERE o.h IS NULL OR o.h <> n.h",
+        temporary=True,
+    )
+    e.create_table(
+        "__removed",
+        "SELECT record_id FROM standardised EXCEPT SELECT record_id FROM __standardised_new",
+        temporary=True,
+    )
+    touched = e.count("__changed") + e.count("__removed")
+    if touched > INCREMENTAL_MAX_SHARE * max(e.count("__standardised_new"), 1):
+        return None
+    return touched
+
+
+def _row_hash_sql(columns: list[str]) -> str:
+    values = ", ".join(f"coalesce(CAST({quote_identifier(c)} AS VARCHAR), chr(0))" for c in columns)
+    return f"md5(concat_ws(chr(31), {values}))"
+
+
+def _term_frequencies(
+    work: Engine, registry: Registry, model: LinkageModel, *, trained: bool
+) -> None:
+    """The model's term frequencies into ``work``: computed when it was just trained (and
+    stored with it), else the stored ones."""
+    from povlink.scoring import compute_term_frequencies
+
+    if trained or not registry.has_table("term_frequencies"):
+        compute_term_frequencies(work, model, "standardised", "term_frequencies")
+        registry.engine.copy_table(work, "SELECT * FROM term_frequencies", "term_frequencies")
+    else:
+        work.copy_table(registry.engine, "SELECT * FROM term_frequencies", "term_frequencies")
+
+
+def _store_pairs(registry: Registry, threshold: float, *, incremental: bool) -> None:
+    """Replace ``scored_pairs``: the new pairs, plus (incremental) the previous pairs of records
+    that did not change; ``links`` shows those at or above the threshold."""
+    sql = "SELECT * FROM __new_pairs"
+    if incremental:
+        sql = (
+            "SELECT * FROM scored_pairs WHERE unique_id_l NOT IN (SELECT record_id FROM gone) "
+            "AND unique_id_r NOT IN (SELECT record_id FROM gone) UNION ALL " + sql
+        )
+        sql = (
+            "WITH gone AS (SELECT record_id FROM __changed UNION ALL "
+            f"SELECT record_id FROM __removed) {sql}"
+        )
+    registry.engine.create_table("__pairs", sql, temporary=True)
+    registry.replace_table(
+        "scored_pairs", "SELECT * FROM __pairs ORDER BY unique_id_l, unique_id_r"
+    )
+    registry.engine.drop_table("__pairs")
+    registry.engine.execute(
+        "CREATE OR REPLACE VIEW links AS SELECT unique_id_l AS record_id_l, "
+        "unique_id_r AS record_id_r, match_weight, match_probability FROM scored_pairs "
+        f"WHERE match_probability >= {threshold!r}"
+    )
 
 
 #: The standardised column that shows whether a mapped raw field gave anything usable.
@@ -305,7 +402,7 @@ def _warn_about_empty_fields(e: Engine, config: ProjectConfig) -> None:
         return
     selects = " UNION ALL ".join(
         f"SELECT {quote_literal(name)} AS source, {quote_literal(canonical)} AS field, "
-        f"count({column}) AS usable, count(*) AS n FROM standardised "
+        f"count({column}) AS usable, count(*) AS n FROM __standardised_new "
         f"WHERE source = {quote_literal(name)}"
         for name, canonical, column, _ in checks
     )

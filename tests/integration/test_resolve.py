@@ -177,3 +177,34 @@ def test_killed_resolve_leaves_the_previous_run(city_copy: Path) -> None:
     with Project.from_toml(config).open_registry(read_only=True) as reg:
         assert len(reg.runs()) == runs_before
         assert reg.versions("disnaker_pelatihan")["version"].tolist() == [1]
+
+
+def _refresh_training_list(folder: Path) -> None:
+    """Withdraw two records, retype one name and add a copy of a record under a new id."""
+    path = next(folder.glob("disnaker_pelatihan_*.csv"))
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    header, body = rows[0], rows[1:]
+    name = header.index(next(c for c in header if "NAMA" in c.upper()))
+    body = body[2:]
+    body[0][name] = body[0][name].upper() + " S.PD"
+    body.append(["NEW-0001", *body[1][1:]])
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *body])
+
+
+def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> None:
+    """After a refresh, scoring only the changed records gives exactly the full run's result."""
+    full = tmp_path / "full"
+    shutil.copytree(city_copy, full)
+    for folder in (city_copy, full):
+        _refresh_training_list(folder)
+    incremental = Project.from_toml(city_copy / "povlink.toml").resolve().summary
+    complete = Project.from_toml(full / "povlink.toml").resolve(full=True).summary
+    assert incremental.incremental
+    assert not complete.incremental
+    assert 0 < incremental.records_rescored < incremental.records / 10
+    pd.testing.assert_frame_equal(_persons(city_copy), _persons(full))
+    for folder, out in ((city_copy, tmp_path / "a"), (full, tmp_path / "b")):
+        Project.from_toml(folder / "povlink.toml").export(out)
+    for name in ("persons.csv", "households.csv", "lineage.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
