@@ -122,7 +122,7 @@ def run_plain_splink(
     model: PlainModel,
     *,
     threshold: float,
-    max_pairs_for_u: float = 5e6,
+    max_pairs_for_u: float = 2e6,
     pairs_output: str = "plain_pairs",
 ) -> pd.DataFrame:
     """Train, predict and cluster ``table`` (which has ``unique_id``); ``record_id, cluster_id``.

@@ -185,6 +185,14 @@ def birth_date_comparison() -> ComparisonCreator:
     )
 
 
+#: The first or last token of one name is the first or last of the other: cheap string equality
+#: that stands in for (and guards) array intersection, the costliest part of comparing names.
+_SHARE_END_TOKEN: Final = (
+    "(name_first_l = name_first_r OR name_last_l = name_last_r "
+    "OR name_first_l = name_last_r OR name_last_l = name_first_r)"
+)
+
+
 def full_name_comparison() -> ComparisonCreator:
     """The full name, from exact agreement down to a single shared token.
 
@@ -193,14 +201,11 @@ def full_name_comparison() -> ComparisonCreator:
     """
     return _comparison(
         "full_name",
-        "Full name: exact, same tokens, Jaro-Winkler, phonetic key, dropped token, shared token",
+        "Full name: exact, same tokens, Jaro-Winkler, phonetic key, dropped or shared token",
         [
             _null("full_name_l IS NULL OR full_name_r IS NULL"),
             _level("full_name_l = full_name_r", "same name", tf_adjustment_column="full_name"),
-            _level(
-                "list_sort(name_tokens_l) = list_sort(name_tokens_r)",
-                "same tokens in another order",
-            ),
+            _level("name_key_l = name_key_r", "same tokens in another order"),
             cll.JaroWinklerLevel("full_name", 0.94).configure(
                 label_for_charts="Jaro-Winkler ≥ 0.94"
             ),
@@ -213,11 +218,10 @@ def full_name_comparison() -> ComparisonCreator:
                 label_for_charts="Jaro-Winkler ≥ 0.88"
             ),
             cll.And(
-                cll.ArraySubsetLevel("name_tokens"), cll.ArrayIntersectLevel("name_tokens", 1)
+                cll.CustomLevel(_SHARE_END_TOKEN, base_dialect_str=_DIALECT),
+                cll.ArraySubsetLevel("name_tokens"),
             ).configure(label_for_charts="one name's tokens all in the other (dropped token)"),
-            cll.ArrayIntersectLevel("name_tokens", 1).configure(
-                label_for_charts="at least one shared token"
-            ),
+            _level(_SHARE_END_TOKEN, "first or last token shared"),
             _else(),
         ],
     )
@@ -279,11 +283,6 @@ def place_comparison() -> ComparisonCreator:
         for s in ("l", "r")
     )
     kel = _same("kelurahan")
-    # The same kelurahan, or no kelurahan to contradict it.
-    kel_or_unknown = (
-        f"({kel} OR (coalesce(kelurahan_code_l, kelurahan_name_l) IS NULL "
-        "OR coalesce(kelurahan_code_r, kelurahan_name_r) IS NULL))"
-    )
     return _comparison(
         "place",
         "Place: same KK, same address, kelurahan with RW and RT, words of the address, "
@@ -291,21 +290,20 @@ def place_comparison() -> ComparisonCreator:
         [
             _null(null_sql, "no KK, address or region on either side"),
             _level("kk_number_l = kk_number_r", "same KK number"),
-            _level(f"address_l = address_r AND {kel_or_unknown}", "same address"),
+            _level(f"address_l = address_r AND {kel}", "same address and kelurahan"),
+            _level("address_l = address_r", "same address, kelurahan unknown or different"),
             _level(
-                f"{kel} AND rw_l = rw_r AND rt_l = rt_r "
-                "AND jaro_winkler_similarity(address_l, address_r) >= 0.9",
-                "same kelurahan, RW and RT, address alike",
+                f"jaro_winkler_similarity(address_l, address_r) >= 0.9 AND {kel}",
+                "address alike (Jaro-Winkler ≥ 0.9), same kelurahan",
             ),
             _level(
-                f"jaro_winkler_similarity(address_l, address_r) >= 0.9 AND {kel_or_unknown}",
-                "address alike (Jaro-Winkler ≥ 0.9)",
+                "jaro_winkler_similarity(address_l, address_r) >= 0.9",
+                "address alike (Jaro-Winkler ≥ 0.9), kelurahan unknown or different",
             ),
             _level(f"{kel} AND rw_l = rw_r AND rt_l = rt_r", "same kelurahan, RW and RT"),
             _level(
-                f"{kel_or_unknown} AND array_length(list_intersect(address_tokens_l, "
-                "address_tokens_r)) >= 3",
-                "at least three words of the address shared",
+                f"{kel} AND array_length(list_intersect(address_tokens_l, address_tokens_r)) >= 3",
+                "same kelurahan, at least three words of the address shared",
             ),
             _level(f"{kel} AND rw_l = rw_r", "same kelurahan and RW"),
             _level(kel, "same kelurahan"),

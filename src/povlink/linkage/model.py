@@ -76,8 +76,9 @@ class LinkageModel:
         max_pairs_for_em: at most this many pairs per EM training rule (sampled deterministically).
         prior_recall: the share of true matches the deterministic rules are assumed to find.
         loose_pairs_per_record: budget of pairs, per record, for the looser blocking rules
-            (:data:`~povlink.linkage.blocking.LOOSE_RULES`), which are chosen at fit time.
-        max_pairs_for_loose_blocking: a cap on that budget for large tables.
+            (:data:`~povlink.linkage.blocking.LOOSE_RULES`), which are chosen at fit time;
+            never less than ``min_pairs_for_loose_blocking`` (cheap on any machine) nor more
+            than ``max_pairs_for_loose_blocking``.
         blocking_rules: SQL blocking rules (``l.x = r.x ...``) replacing povlink's own
             prediction rules; ``None`` uses :data:`~povlink.linkage.blocking.PREDICTION_RULES`.
 
@@ -90,10 +91,11 @@ class LinkageModel:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         seed: int = 42,
-        max_pairs_for_u: float = 5e6,
+        max_pairs_for_u: float = 2e6,
         max_pairs_for_em: float = 2e6,
         prior_recall: float = 0.7,
-        loose_pairs_per_record: float = 50,
+        loose_pairs_per_record: float = 5,
+        min_pairs_for_loose_blocking: float = 5e5,
         max_pairs_for_loose_blocking: float = 1e7,
         blocking_rules: Sequence[str] | None = None,
     ) -> None:
@@ -103,6 +105,7 @@ class LinkageModel:
         self.max_pairs_for_em = max_pairs_for_em
         self.prior_recall = prior_recall
         self.loose_pairs_per_record = loose_pairs_per_record
+        self.min_pairs_for_loose_blocking = min_pairs_for_loose_blocking
         self.max_pairs_for_loose_blocking = max_pairs_for_loose_blocking
         self.blocking_rules = blocking_rules
 
@@ -140,7 +143,10 @@ class LinkageModel:
             )
         prediction_rules = _usable(self._prediction_rules(), available)
         if self.blocking_rules is None:
-            budget = min(self.loose_pairs_per_record * n, self.max_pairs_for_loose_blocking)
+            budget = min(
+                max(self.loose_pairs_per_record * n, self.min_pairs_for_loose_blocking),
+                self.max_pairs_for_loose_blocking,
+            )
             prediction_rules += choose_loose_rules(engine, _LINK_INPUT, available, budget)
         settings = {
             "link_type": "dedupe_only",
@@ -162,8 +168,13 @@ class LinkageModel:
                 linker.training.estimate_probability_two_random_records_match(
                     [r.sql for r in deterministic], recall=self.prior_recall
                 )
+            # One pass over all sampled pairs: rare levels never reach Splink's early-stopping
+            # count, so its chunked passes would only add work.
             linker.training.estimate_u_using_random_sampling(
-                max_pairs=self.max_pairs_for_u, seed=self.seed
+                max_pairs=self.max_pairs_for_u,
+                seed=self.seed,
+                num_chunks=1,
+                min_count_per_level=None,
             )
             if labels is not None:
                 _train_m_from_labels(engine, linker, labels)

@@ -1,0 +1,159 @@
+"""Speed: povlink's linkage against a plain Splink model on the same million records.
+
+The synthetic city is generated at the size that gives ``--records`` agency records (default
+1,000,000), ingested and standardised once, and written to parquet. Then, each in a fresh child
+process (so that its peak memory is its own), on the same machine in the same run:
+
+* **povlink**: ``LinkageModel().fit``, ``predict`` and ``cluster_records`` (with conflict
+  splitting) on the standardised table;
+* **plain Splink**: the hand-written model of ``benchmarks/plain_splink.py`` (train, predict,
+  Splink's connected components) on the same standardised columns.
+
+Standardisation is shared input, not timed here (``benchmarks/standardise.py`` measures it).
+Target: povlink within 1.3× of plain Splink's time. Peak resident memory is recorded.
+
+Run: ``.venv/bin/python benchmarks/speed.py [--records N] [--threads T]``. Writes
+``benchmarks/results/speed.json`` and ``speed.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import measure, write_results
+
+RECORDS_PER_HOUSEHOLD = 1.36  # measured on the synthetic city (27,254 records, 20,000 households)
+SEED = 20_261_129  # no test uses this seed
+
+POVLINK_CHILD = """
+from povlink.engine import Engine
+from povlink.linkage import LinkageModel, cluster_records
+engine = Engine(threads={threads})
+engine.execute("CREATE TABLE standardised AS SELECT * FROM read_parquet('{parquet}')")
+t0 = time.perf_counter()
+model = LinkageModel().fit(engine)
+t1 = time.perf_counter()
+model.predict(engine)
+t2 = time.perf_counter()
+cluster_records(engine, threshold=model.threshold)
+t3 = time.perf_counter()
+EXTRA = {{
+    "train": t1 - t0, "predict": t2 - t1, "cluster": t3 - t2, "linkage": t3 - t0,
+    "pairs_scored": engine.rows("SELECT count(*) FROM pairwise_predictions")[0][0],
+    "persons": engine.rows("SELECT count(DISTINCT cluster_id) FROM person_clusters")[0][0],
+}}
+"""
+
+PLAIN_CHILD = """
+import sys
+sys.path.insert(0, {bench!r})
+from plain_splink import city_settings, run_plain_splink
+from povlink.engine import Engine
+engine = Engine(threads={threads})
+engine.execute(
+    "CREATE TABLE plain_input AS SELECT record_id AS unique_id, nik, full_name, birth_date, sex, "
+    "mother_name, kelurahan_name, rw, rt, address, kk_number "
+    "FROM read_parquet('{parquet}')"
+)
+t0 = time.perf_counter()
+model = city_settings()
+clusters = run_plain_splink(engine, "plain_input", model, threshold=0.9)
+t3 = time.perf_counter()
+EXTRA = {{
+    **model.timings, "linkage": t3 - t0,
+    "pairs_scored": engine.rows("SELECT count(*) FROM plain_pairs")[0][0],
+    "persons": int(clusters["cluster_id"].nunique()),
+}}
+"""
+
+
+def make_input(records: int, out: Path) -> dict[str, Any]:
+    """Generate, ingest and standardise a city of about ``records`` records into a parquet file."""
+    from povlink.config import load_project
+    from povlink.registry import Registry
+    from povlink.standardise import load_regions, standardise_table
+    from povlink.synth import generate_city
+
+    t0 = time.perf_counter()
+    households = round(records / RECORDS_PER_HOUSEHOLD)
+    made = generate_city(out / "city", households=households, seed=SEED)
+    config = load_project(made.project_file)
+    with Registry(out / "registry.duckdb") as registry:
+        with registry.run("ingest") as run:
+            for source in config.sources:
+                registry.ingest(run, source)
+        names = [s.name for s in config.sources]
+        registry.engine.create_table("records", registry.current_records_sql(names))
+        standardise_table(
+            registry.engine,
+            "records",
+            "standardised",
+            regions=load_regions(config.regions),
+            date_order={s.name: s.options.date_order for s in config.sources},
+        )
+        parquet = out / "standardised.parquet"
+        registry.engine.execute(f"COPY standardised TO '{parquet}' (FORMAT parquet)")
+        n = registry.engine.rows("SELECT count(*) FROM standardised")[0][0]
+    return {
+        "households": households,
+        "records": int(n),
+        "prepare_seconds": time.perf_counter() - t0,
+        "parquet": str(parquet),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = make_input(args.records, Path(tmp))
+        print(f"input: {data['records']:,} records in {data['prepare_seconds']:.0f} s", flush=True)
+        bench = str(Path(__file__).parent)
+        plain = measure(
+            PLAIN_CHILD.format(parquet=data["parquet"], threads=args.threads, bench=bench)
+        )
+        print(f"plain Splink: {plain['linkage']:.0f} s", flush=True)
+        ours = measure(POVLINK_CHILD.format(parquet=data["parquet"], threads=args.threads))
+        print(f"povlink: {ours['linkage']:.0f} s", flush=True)
+    ratio = ours["linkage"] / plain["linkage"]
+    rows = [
+        "| | train (s) | predict (s) | cluster (s) | linkage total (s) | peak memory (MiB) "
+        "| pairs scored | persons |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in (("povlink", ours), ("plain Splink", plain)):
+        rows.append(
+            f"| {name} | {r['train']:.1f} | {r['predict']:.1f} | {r['cluster']:.1f} "
+            f"| **{r['linkage']:.1f}** | {r['peak_rss_mib']:,.0f} | {r['pairs_scored']:,} "
+            f"| {r['persons']:,} |"
+        )
+    table = (
+        f"# Speed: {data['records']:,} records, {args.threads} threads\n\n"
+        + "\n".join(rows)
+        + f"\n\npovlink / plain Splink time: **{ratio:.2f}×** (target ≤ 1.3×)\n"
+    )
+    write_results(
+        "speed",
+        {
+            "input": {k: v for k, v in data.items() if k != "parquet"},
+            "threads": args.threads,
+            "povlink": ours,
+            "plain_splink": plain,
+            "ratio": ratio,
+            "target_ratio": 1.3,
+        },
+        table,
+    )
+
+
+if __name__ == "__main__":
+    main()
