@@ -114,6 +114,7 @@ class Matcher:
             c["output_column_name"]: _level_labels(c) for c in self._settings["comparisons"]
         }
         self._cache_key = f"povlink-match-{id(self)}"
+        self._db_api = self._work.splink_api()  # built once: its constructor costs ~40 ms
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -223,7 +224,7 @@ class Matcher:
     def _score(self) -> pd.DataFrame:
         from splink.internals.realtime import compare_records
 
-        db_api = self._work.splink_api()
+        db_api = self._db_api
         result = compare_records(
             "__query", "__candidates", self._settings, db_api, sql_cache_key=self._cache_key
         )
