@@ -295,7 +295,8 @@ class Project:
             records = e.query(
                 """
                 SELECT h.record_id, h.person_id, h.household_id, h.run_from, h.run_to,
-                       r.full_name, r.nik, r.birth_date, r.version_from, r.version_to
+                       r.source, r.version_from, r.version_to, r.full_name, r.nik,
+                       r.birth_date, r.kk_number, r.address, r.rt, r.rw, r.kelurahan
                 FROM id_history AS h
                 LEFT JOIN record_versions AS r ON r.record_id = h.record_id
                 WHERE h.person_id = ?
