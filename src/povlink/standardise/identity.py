@@ -27,15 +27,13 @@ import datetime as dt
 import re
 from typing import Final
 
-from povlink.standardise.missing import one_of_sql
-
 __all__ = [
     "DATE_PROBLEM",
     "FLOAT_EXACT_LIMIT",
     "PROBLEMS",
     "PROVINCE_CODES",
     "century_for",
-    "identity_check_columns",
+    "identity_check_stages",
     "identity_parse_stages",
     "problem_of_digits",
     "province_code_sql",
@@ -88,8 +86,8 @@ def century_for(yy: int, month: int, day: int, today: dt.date) -> int:
     return 2000 + yy if recent <= today else 1900 + yy
 
 
-def province_code_sql(expression: str) -> str:
-    """SQL: the two digits ``expression`` are one of :data:`PROVINCE_CODES`.
+def province_code_sql(expression: str, *, numeric: bool = False) -> str:
+    """SQL: the two digits ``expression`` (a number if ``numeric``) are one of the province codes.
 
     Written as ranges of numbers (11-19, 21, 31-36...), cheaper than a pattern per value.
 
@@ -103,7 +101,7 @@ def province_code_sql(expression: str) -> str:
             ranges[-1] = (ranges[-1][0], code)
         else:
             ranges.append((code, code))
-    number = f"TRY_CAST({expression} AS INTEGER)"
+    number = expression if numeric else f"TRY_CAST({expression} AS INTEGER)"
     tests = " OR ".join(f"{number} BETWEEN {lo} AND {hi}" for lo, hi in ranges)
     return f"coalesce({tests}, false)"
 
@@ -149,20 +147,26 @@ def identity_parse_stages(prefix: str, text: str) -> list[list[tuple[str, str]]]
     ]
 
 
-def identity_check_columns(prefix: str, *, female_offset: bool) -> list[tuple[str, str]]:
-    """SQL columns naming the first rule the cleaned number breaks (``_<prefix>_problem``).
+def identity_check_stages(prefix: str, *, female_offset: bool) -> list[list[tuple[str, str]]]:
+    """SQL stages naming the first rule the cleaned number breaks (``_<prefix>_problem``).
 
-    Also the date parts ``_<prefix>_day``, ``_<prefix>_month``, ``_<prefix>_yy`` (the day with
-    the women's +40 removed when ``female_offset``). Reads the columns of
-    :func:`identity_parse_stages`.
+    The first stage reads the two-digit parts once (``_<prefix>_pp``, ``_dd``, ``_mm``, ``_yy``);
+    the second adds the problem and the date parts ``_<prefix>_day``, ``_<prefix>_month``,
+    ``_<prefix>_yy`` (the day with the women's +40 removed when ``female_offset``). Reads the
+    columns of :func:`identity_parse_stages`.
 
-    >>> [name for name, _ in identity_check_columns("kk", female_offset=False)]
-    ['_kk_problem', '_kk_day', '_kk_month', '_kk_yy', '_kk_female']
+    >>> parts, checks = identity_check_stages("kk", female_offset=False)
+    >>> [n for n, _ in parts]
+    ['_kk_pp', '_kk_dd', '_kk_mm', '_kk_yy']
+    >>> [n for n, _ in checks]
+    ['_kk_problem', '_kk_day', '_kk_month', '_kk_female']
     """
-    d = f"_{prefix}_digits"
-    dd = f"TRY_CAST(substr({d}, 7, 2) AS INTEGER)"
-    mm = f"TRY_CAST(substr({d}, 9, 2) AS INTEGER)"
-    yy = f"TRY_CAST(substr({d}, 11, 2) AS INTEGER)"
+    d, p = f"_{prefix}_digits", f"_{prefix}"
+    parts = [
+        (f"{p}_{name}", f"TRY_CAST(substr({d}, {start}, 2) AS INTEGER)")
+        for name, start in (("pp", 1), ("dd", 7), ("mm", 9), ("yy", 11))
+    ]
+    dd, mm, yy = f"{p}_dd", f"{p}_mm", f"{p}_yy"
     day = f"CASE WHEN {dd} > 40 THEN {dd} - 40 ELSE {dd} END" if female_offset else dd
     day_ok = (
         f"({dd} BETWEEN 1 AND 31 OR {dd} BETWEEN 41 AND 71)"
@@ -174,25 +178,27 @@ def identity_check_columns(prefix: str, *, female_offset: bool) -> list[tuple[st
         f"({day_ok} AND {mm} BETWEEN 1 AND 12 AND "
         f"({day}) <= {_days_in_month_sql(mm, f'{yy} % 4 = 0')})"
     )
+    regency = f"substr({d}, 3, 2)"
+    invalid_region = " OR ".join(f"{regency} = '{code}'" for code in _INVALID_REGENCIES)
     problem = (
-        f"CASE WHEN {d} IS NULL THEN CASE WHEN _{prefix}_excel THEN 'excel_notation' END "
+        f"CASE WHEN {d} IS NULL THEN CASE WHEN {p}_excel THEN 'excel_notation' END "
         f"WHEN NOT regexp_matches({d}, '^[0-9]+$') THEN 'not_digits' "
         f"WHEN length({d}) <> 16 THEN 'wrong_length' "
-        f"WHEN NOT {province_code_sql(f'substr({d}, 1, 2)')} "
-        "THEN 'province_invalid' "
-        f"WHEN {one_of_sql(f'substr({d}, 3, 2)', _INVALID_REGENCIES)} "
-        f"OR substr({d}, 5, 2) = '00' THEN 'region_invalid' "
+        f"WHEN NOT {province_code_sql(f'{p}_pp', numeric=True)} THEN 'province_invalid' "
+        f"WHEN {invalid_region} OR substr({d}, 5, 2) = '00' THEN 'region_invalid' "
         f"WHEN NOT {date_ok} THEN '{DATE_PROBLEM}' "
         f"WHEN substr({d}, 13, 4) = '0000' THEN 'serial_zero' "
-        f"WHEN _{prefix}_floaty AND {d} > '{FLOAT_EXACT_LIMIT}' THEN 'float_rounded' END"
+        f"WHEN {p}_floaty AND {d} > '{FLOAT_EXACT_LIMIT}' THEN 'float_rounded' END"
     )
     female = f"({dd} > 40)" if female_offset else "false"
     return [
-        (f"_{prefix}_problem", problem),
-        (f"_{prefix}_day", day),
-        (f"_{prefix}_month", mm),
-        (f"_{prefix}_yy", yy),
-        (f"_{prefix}_female", female),
+        parts,
+        [
+            (f"{p}_problem", problem),
+            (f"{p}_day", day),
+            (f"{p}_month", mm),
+            (f"{p}_female", female),
+        ],
     ]
 
 

@@ -42,7 +42,7 @@ from povlink.standardise.household import (
     relationship_flag_conditions,
     relationship_sql,
 )
-from povlink.standardise.identity import identity_check_columns, identity_parse_stages
+from povlink.standardise.identity import identity_check_stages, identity_parse_stages
 from povlink.standardise.kk import kk_flag_conditions, kk_value_columns
 from povlink.standardise.missing import present_text_sql
 from povlink.standardise.names import name_flag_conditions, name_stages
@@ -109,11 +109,13 @@ def _groups() -> list[_Group]:
     ]
     nik = identity_parse_stages("nik", _txt("nik"))
     kk = identity_parse_stages("kk", _txt("kk_number"))
+    nik_check = identity_check_stages("nik", female_offset=True)
+    kk_check = identity_check_stages("kk", female_offset=False)
     identity = [
         nik[0] + kk[0],
         nik[1] + kk[1],
-        identity_check_columns("nik", female_offset=True)
-        + identity_check_columns("kk", female_offset=False),
+        nik_check[0] + kk_check[0],
+        nik_check[1] + kk_check[1],
         nik_ok_columns(),
     ]
     identity_flags = [
