@@ -103,10 +103,6 @@ def _birth_place_sql() -> str:
 
 def _groups() -> list[_Group]:
     """The distinct-value groups, each with its stages, outputs and flag conditions."""
-    dates = [
-        *date_stages(_txt("birth_date"), order="_date_order"),
-        [("birth_place", f"coalesce({place_name_sql(_birth_place_sql())}, _bd_place)")],
-    ]
     nik = identity_parse_stages("nik", _txt("nik"))
     kk = identity_parse_stages("kk", _txt("kk_number"))
     nik_check = identity_check_stages("nik", female_offset=True)
@@ -159,11 +155,18 @@ def _groups() -> list[_Group]:
         ),
         _Group(
             "g_date",
-            ("birth_date", "birth_place"),
-            dates,
-            ("birth_date", "birth_year", "birth_date_is_placeholder", "birth_place"),
+            ("birth_date",),
+            date_stages(_txt("birth_date"), order="_date_order"),
+            ("birth_date", "birth_year", "birth_date_is_placeholder", "_bd_place"),
             date_flag_conditions(_txt("birth_date")),
             extra_keys=("_date_order",),
+        ),
+        _Group(
+            "g_birth_place",
+            ("birth_place",),
+            [[("_bp_column", place_name_sql(_birth_place_sql()))]],
+            ("_bp_column",),
+            [],
         ),
         _Group(
             "g_address",
@@ -227,7 +230,9 @@ def _row_stages() -> list[Columns]:
 def _joined_stages() -> list[Columns]:
     """Stages after the groups are joined: the ones that compare fields."""
     rt_rw = [c for c in address_joined_columns(kelurahan="", kecamatan="") if c[0] in ("rt", "rw")]
-    return [[*rt_rw, *nik_value_columns(stated_year="birth_year"), *kk_value_columns()]]
+    # The birth place column wins; else the place written in the birth date's cell.
+    place = ("birth_place", "coalesce(_bp_column, _bd_place)")
+    return [[*rt_rw, place, *nik_value_columns(stated_year="birth_year"), *kk_value_columns()]]
 
 
 def _record_flag_conditions() -> dict[str, str]:
@@ -349,7 +354,6 @@ def _shared_nik_ctes(source: str) -> list[str]:
         f"FROM {source} s0 JOIN g_ident ON {keys} "
         "JOIN g_name ON g_name.full_name_raw = coalesce(s0.full_name_raw, '') "
         "JOIN g_date ON g_date.birth_date_raw = coalesce(s0.birth_date_raw, '') "
-        "AND g_date.birth_place_raw = coalesce(s0.birth_place_raw, '') "
         "AND g_date._date_order = s0._date_order "
         "WHERE g_ident._nik_ok AND g_name.full_name IS NOT NULL "
         "GROUP BY s0.source, g_ident._nik_digits "
