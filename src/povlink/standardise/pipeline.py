@@ -308,11 +308,19 @@ def _group_ctes(group: _Group, source: str) -> list[str]:
     return [*ctes, *chain, f"{group.name} AS (SELECT {', '.join(columns)} FROM {last})"]
 
 
+def _address_key_sql(column: str) -> str:
+    """SQL: the address when it may name a kelurahan or kecamatan (``KEL.``, ``KEC.``, ``DESA``,
+    ``DS.``), else the empty string: most addresses name neither, and the places then group on
+    the kelurahan and kecamatan columns alone. The markers are looked for in the lower-cased
+    text, so a marker written with an accent or an apostrophe inside is not recognised."""
+    text = f"lower(coalesce({column}, ''))"
+    markers = " OR ".join(f"strpos({text}, '{m}') > 0" for m in ("kel", "kec", "desa", "ds"))
+    return f"CASE WHEN {markers} THEN coalesce({column}, '') ELSE '' END"
+
+
 def _place_ctes(source: str, regions_sql: str) -> list[str]:
-    """CTEs ending in ``g_place``: per distinct (kelurahan, kecamatan, address) as written, the
-    address outputs and the resolved region codes, names and flags."""
-    keys = ("kelurahan_raw", "kecamatan_raw", "address_raw")
-    distinct = ", ".join(f"coalesce({k}, '') AS {k}" for k in keys)
+    """CTEs ending in ``g_place``: per distinct (kelurahan, kecamatan, address key) as written,
+    the resolved region codes, names and flags."""
     written = [
         c
         for c in address_joined_columns(kelurahan="_kel_col", kecamatan="_kec_col")
@@ -323,19 +331,20 @@ def _place_ctes(source: str, regions_sql: str) -> list[str]:
         [f"p.{c}" for c in _REGION_VALUES] + [f"p.{f} AS _f_{f}" for f in REGION_FLAGS]
     )
     return [
-        f"g_place_0 AS (SELECT DISTINCT {distinct} FROM {source} s0)",
-        "g_place_1 AS (SELECT t.*, g_kel._kel_col, g_kec._kec_col, g_address.address, "
-        "g_address._rt_addr_ok, g_address._rw_addr_ok, g_address._kel_addr, g_address._kec_addr "
-        "FROM g_place_0 t "
+        "g_place_0 AS (SELECT DISTINCT coalesce(kelurahan_raw, '') AS kelurahan_raw, "
+        "coalesce(kecamatan_raw, '') AS kecamatan_raw, "
+        f"{_address_key_sql('address_raw')} AS address_key FROM {source} s0)",
+        "g_place_1 AS (SELECT t.*, g_kel._kel_col, g_kec._kec_col, g_address._kel_addr, "
+        "g_address._kec_addr FROM g_place_0 t "
         "LEFT JOIN g_kel ON g_kel.kelurahan_raw = t.kelurahan_raw "
         "LEFT JOIN g_kec ON g_kec.kecamatan_raw = t.kecamatan_raw "
-        "LEFT JOIN g_address ON g_address.address_raw = t.address_raw)",
+        "LEFT JOIN g_address ON g_address.address_raw = t.address_key)",
         "g_place_2 AS (SELECT *, "
         + ", ".join(f"{expr} AS {name}" for name, expr in written)
         + " FROM g_place_1)",
         f"g_places AS ({places.replace('g_place_1', 'g_place_2')})",
-        "g_place AS (SELECT t.kelurahan_raw, t.kecamatan_raw, t.address_raw, t.address, "
-        f"t._rt_addr_ok, t._rw_addr_ok, {region} FROM g_place_2 t LEFT JOIN g_places p "
+        "g_place AS (SELECT t.kelurahan_raw, t.kecamatan_raw, t.address_key, "
+        f"{region} FROM g_place_2 t LEFT JOIN g_places p "
         "ON coalesce(p._kel_in, '') = coalesce(t._kel_in, '') "
         "AND coalesce(p._kec_in, '') = coalesce(t._kec_in, ''))",
     ]
@@ -403,14 +412,14 @@ def standardise_sql(
         joined += [f"{g.name}.{c}" for c in (*g.outputs, *(f"_f_{f}" for f, _ in g.flags))]
         on = " AND ".join(f"{g.name}.{k} = coalesce(r.{k}, '')" for k in g.keys)
         joins.append(f"LEFT JOIN {g.name} ON {on}")
-    joined += [f"g_place.{c}" for c in ("address", "_rt_addr_ok", "_rw_addr_ok", *_REGION_VALUES)]
+    joined += ["g_address.address", "g_address._rt_addr_ok", "g_address._rw_addr_ok"]
+    joins.append("LEFT JOIN g_address ON g_address.address_raw = coalesce(r.address_raw, '')")
+    joined += [f"g_place.{c}" for c in _REGION_VALUES]
     joined += [f"g_place._f_{f}" for f in REGION_FLAGS]
     joins.append(
-        "LEFT JOIN g_place ON "
-        + " AND ".join(
-            f"g_place.{k} = coalesce(r.{k}, '')"
-            for k in ("kelurahan_raw", "kecamatan_raw", "address_raw")
-        )
+        "LEFT JOIN g_place ON g_place.kelurahan_raw = coalesce(r.kelurahan_raw, '') "
+        "AND g_place.kecamatan_raw = coalesce(r.kecamatan_raw, '') "
+        f"AND g_place.address_key = {_address_key_sql('r.address_raw')}"
     )
     joined.append("g_shared.nik IS NOT NULL AS _f_nik_shared")
     joins.append(
