@@ -123,6 +123,7 @@ def run_plain_splink(
     *,
     threshold: float,
     max_pairs_for_u: float = 2e6,
+    max_pairs_for_em: float = 2e6,
     pairs_output: str = "plain_pairs",
 ) -> pd.DataFrame:
     """Train, predict and cluster ``table`` (which has ``unique_id``); ``record_id, cluster_id``.
@@ -137,8 +138,14 @@ def run_plain_splink(
         model.deterministic_rules, recall=model.prior_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_for_u, seed=SEED)
+    # Like povlink, sample EM's pairs on large tables (Splink 5's max_pairs); a careful user
+    # would, since a rule such as the exact name alone yields 10^8 pairs at a million records.
+    n = int(engine.rows(f"SELECT count(*) FROM {table}")[0][0])
+    max_pairs = max_pairs_for_em if n * (n - 1) / 2 > max_pairs_for_em else None
     for rule in model.training_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=max_pairs
+        )
     t1 = time.perf_counter()
     predictions = linker.inference.predict(warning_mode="never")
     engine.create_table(

@@ -12,13 +12,17 @@ process (so that its peak memory is its own), on the same machine in the same ru
 Standardisation is shared input, not timed here (``benchmarks/standardise.py`` measures it).
 Target: povlink within 1.3× of plain Splink's time. Peak resident memory is recorded.
 
-Run: ``.venv/bin/python benchmarks/speed.py [--records N] [--threads T]``. Writes
+Both engines get the same limits: ``--threads`` (default 2) and 8 GiB of memory, spilling to disk
+beyond it.
+
+Run: ``.venv/bin/python benchmarks/speed.py [--records N] [--threads T] [--work-dir DIR]``. Writes
 ``benchmarks/results/speed.json`` and ``speed.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -35,7 +39,7 @@ SEED = 20_261_129  # no test uses this seed
 POVLINK_CHILD = """
 from povlink.engine import Engine
 from povlink.linkage import LinkageModel, cluster_records
-engine = Engine(threads={threads})
+engine = Engine(threads={threads}, memory_limit="8GiB", temp_directory={spill!r})
 engine.execute("CREATE TABLE standardised AS SELECT * FROM read_parquet('{parquet}')")
 t0 = time.perf_counter()
 model = LinkageModel().fit(engine)
@@ -56,7 +60,7 @@ import sys
 sys.path.insert(0, {bench!r})
 from plain_splink import city_settings, run_plain_splink
 from povlink.engine import Engine
-engine = Engine(threads={threads})
+engine = Engine(threads={threads}, memory_limit="8GiB", temp_directory={spill!r})
 engine.execute(
     "CREATE TABLE plain_input AS SELECT record_id AS unique_id, nik, full_name, birth_date, sex, "
     "mother_name, kelurahan_name, rw, rt, address, kk_number "
@@ -109,20 +113,40 @@ def make_input(records: int, out: Path) -> dict[str, Any]:
     }
 
 
+def _load_or_make_input(records: int, work: Path) -> dict[str, Any]:
+    """Reuse the input written by an earlier run into ``work`` for the same size, else make it."""
+    meta = work / f"input_{records}.json"
+    if meta.exists():
+        data: dict[str, Any] = json.loads(meta.read_text())
+        if Path(data["parquet"]).exists():
+            return data
+    data = make_input(records, work)
+    meta.write_text(json.dumps(data))
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--work-dir", type=Path, help="keep the generated input here (reused)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        data = make_input(args.records, Path(tmp))
+        work = args.work_dir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        data = _load_or_make_input(args.records, work)
         print(f"input: {data['records']:,} records in {data['prepare_seconds']:.0f} s", flush=True)
         bench = str(Path(__file__).parent)
+        spill = str(work / "spill")
         plain = measure(
-            PLAIN_CHILD.format(parquet=data["parquet"], threads=args.threads, bench=bench)
+            PLAIN_CHILD.format(
+                parquet=data["parquet"], threads=args.threads, bench=bench, spill=spill
+            )
         )
         print(f"plain Splink: {plain['linkage']:.0f} s", flush=True)
-        ours = measure(POVLINK_CHILD.format(parquet=data["parquet"], threads=args.threads))
+        ours = measure(
+            POVLINK_CHILD.format(parquet=data["parquet"], threads=args.threads, spill=spill)
+        )
         print(f"povlink: {ours['linkage']:.0f} s", flush=True)
     ratio = ours["linkage"] / plain["linkage"]
     rows = [

@@ -25,13 +25,14 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 __all__ = [
     "COMPARISONS",
     "ComparisonSpec",
+    "area_comparison",
     "birth_date_comparison",
     "city_comparison",
+    "dwelling_comparison",
     "full_name_comparison",
     "mother_name_comparison",
     "nik_birth_date_comparison",
     "nik_comparison",
-    "place_comparison",
     "sex_comparison",
 ]
 
@@ -267,44 +268,55 @@ def _same(field: str) -> str:
     )
 
 
-def place_comparison() -> ComparisonCreator:
-    """Where and with whom the person lives: KK number, address, kelurahan, RW and RT.
+def dwelling_comparison() -> ComparisonCreator:
+    """The family card and the street address: who the person lives with, and where exactly.
 
-    One comparison, not four: the members of a household share all of these, so as separate
-    comparisons they would add up to overwhelming evidence that a mother and her daughter are one
-    person. Together they count once, as the strongest kind of co-residence found. RT and RW are
-    local to a kelurahan, so they count only inside one; kelurahan names are compared where no
-    code resolved (a city without a region table).
+    The KK number and the address are one comparison, not two: the members of a household share
+    both, so as separate comparisons they would add up to overwhelming evidence that a mother and
+    her daughter are one person. Together they count once, as the strongest agreement found.
+    """
+    null_sql = " OR ".join(f"(kk_number_{s} IS NULL AND address_{s} IS NULL)" for s in ("l", "r"))
+    return _comparison(
+        "dwelling",
+        "Dwelling: same KK, same address, address alike, words of the address shared",
+        [
+            _null(null_sql, "no KK or address on either side"),
+            _level("kk_number_l = kk_number_r", "same KK number"),
+            _level("address_l = address_r", "same address"),
+            _level(
+                "jaro_winkler_similarity(address_l, address_r) >= 0.9",
+                "address alike (Jaro-Winkler ≥ 0.9)",
+            ),
+            cll.And(
+                cll.ArraySubsetLevel("address_tokens"),
+                cll.ArrayIntersectLevel("address_tokens", 1),
+            ).configure(label_for_charts="one address's words all in the other"),
+            cll.ArrayIntersectLevel("address_tokens", 3).configure(
+                label_for_charts="at least three words of the address shared"
+            ),
+            _else(),
+        ],
+    )
+
+
+def area_comparison() -> ComparisonCreator:
+    """The kelurahan, then RW and RT within it, or only the kecamatan.
+
+    RT and RW are numbers local to a kelurahan, so they only count inside one; kelurahan names
+    are compared where no code resolved (a city without a region table).
     """
     null_sql = " OR ".join(
-        f"(kk_number_{s} IS NULL AND address_{s} IS NULL AND kelurahan_code_{s} IS NULL "
-        f"AND kelurahan_name_{s} IS NULL AND kecamatan_code_{s} IS NULL "
-        f"AND kecamatan_name_{s} IS NULL)"
+        f"(kelurahan_code_{s} IS NULL AND kelurahan_name_{s} IS NULL "
+        f"AND kecamatan_code_{s} IS NULL AND kecamatan_name_{s} IS NULL)"
         for s in ("l", "r")
     )
     kel = _same("kelurahan")
     return _comparison(
-        "place",
-        "Place: same KK, same address, kelurahan with RW and RT, words of the address, "
-        "kelurahan, kecamatan",
+        "area",
+        "Area: same kelurahan with RW and RT, with RW, same kelurahan, names alike, kecamatan",
         [
-            _null(null_sql, "no KK, address or region on either side"),
-            _level("kk_number_l = kk_number_r", "same KK number"),
-            _level(f"address_l = address_r AND {kel}", "same address and kelurahan"),
-            _level("address_l = address_r", "same address, kelurahan unknown or different"),
-            _level(
-                f"jaro_winkler_similarity(address_l, address_r) >= 0.9 AND {kel}",
-                "address alike (Jaro-Winkler ≥ 0.9), same kelurahan",
-            ),
-            _level(
-                "jaro_winkler_similarity(address_l, address_r) >= 0.9",
-                "address alike (Jaro-Winkler ≥ 0.9), kelurahan unknown or different",
-            ),
+            _null(null_sql, "no region on either side"),
             _level(f"{kel} AND rw_l = rw_r AND rt_l = rt_r", "same kelurahan, RW and RT"),
-            _level(
-                f"{kel} AND array_length(list_intersect(address_tokens_l, address_tokens_r)) >= 3",
-                "same kelurahan, at least three words of the address shared",
-            ),
             _level(f"{kel} AND rw_l = rw_r", "same kelurahan and RW"),
             _level(kel, "same kelurahan"),
             _level(
@@ -347,17 +359,7 @@ class ComparisonSpec:
 
 
 _DATE = ("birth_date", "birth_year", "birth_date_is_placeholder")
-_PLACE = (
-    "kk_number",
-    "address",
-    "address_tokens",
-    "rt",
-    "rw",
-    "kelurahan_code",
-    "kelurahan_name",
-    "kecamatan_code",
-    "kecamatan_name",
-)
+_AREA = ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name")
 
 #: Every comparison povlink knows, in the order they appear in explanations.
 COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
@@ -383,7 +385,11 @@ COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
         mother_name_comparison,
     ),
     ComparisonSpec(
-        "place", tuple(c for c in _PLACE if c != "address_tokens"), _PLACE, place_comparison
+        "dwelling",
+        ("kk_number", "address"),
+        ("kk_number", "address", "address_tokens"),
+        dwelling_comparison,
     ),
+    ComparisonSpec("area", _AREA, (*_AREA, "rt", "rw"), area_comparison),
     ComparisonSpec("city", ("city",), ("city",), city_comparison),
 )

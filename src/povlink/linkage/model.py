@@ -136,6 +136,7 @@ class LinkageModel:
         available, varied = _profile_link_input(engine)
         comparisons = [c for c in COMPARISONS if set(c.needs_any) & varied]
         if not set(_LINKING_FIELDS) & available:
+            engine.drop_table(_LINK_INPUT)
             raise LinkageError(
                 f"table {table!r} has no field that can link records: every value of nik, "
                 "full_name and birth_date is missing. Map at least a NIK, or a name and a "

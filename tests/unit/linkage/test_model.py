@@ -48,7 +48,7 @@ def test_unfitted_model_says_how_to_fix_it(engine: Engine) -> None:
 def test_fit_returns_the_model_with_learned_attributes(fitted: tuple[Engine, LinkageModel]) -> None:
     """fit returns self and sets attributes ending in an underscore."""
     _, model = fitted
-    assert model.comparisons_ == ["full_name", "birth_date", "place"]
+    assert model.comparisons_ == ["full_name", "birth_date", "area"]
     assert 0 < model.probability_two_random_records_match_ < 0.01
     assert model.blocking_rules_
 
