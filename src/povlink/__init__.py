@@ -23,7 +23,15 @@ from povlink.linkage import LinkageModel
 from povlink.project import Evaluation, PersonHistory, Project, Resolution
 from povlink.report import IntegrationReport
 from povlink.resolve import ResolveSummary
-from povlink.standardise import QUALITY_FLAGS, NikInfo, parse_nik, standardise_record
+from povlink.standardise import (
+    QUALITY_FLAGS,
+    NikInfo,
+    RegionTable,
+    load_regions,
+    parse_nik,
+    standardise_record,
+    standardise_table,
+)
 from povlink.synth import DamageRates, SynthCity, generate_city
 
 __all__ = [
@@ -43,6 +51,7 @@ __all__ = [
     "PovlinkError",
     "Project",
     "ProjectConfig",
+    "RegionTable",
     "RegistryError",
     "Resolution",
     "ResolveSummary",
@@ -56,6 +65,8 @@ __all__ = [
     "evaluate_clusters",
     "generate_city",
     "load_project",
+    "load_regions",
     "parse_nik",
     "standardise_record",
+    "standardise_table",
 ]
