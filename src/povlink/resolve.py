@@ -37,6 +37,7 @@ from povlink.registry import Registry, Run, SourceVersion
 
 if TYPE_CHECKING:
     from povlink.config import ProjectConfig
+    from povlink.ids import StableIdResult
     from povlink.linkage import LinkageModel
 
 __all__ = ["ResolveSummary", "resolve_project"]
@@ -134,7 +135,6 @@ def resolve_project(
     (see :mod:`povlink.scoring`); ``full`` scores every pair anyway.
     """
     from povlink.households import resolve_households
-    from povlink.ids import assign_stable_ids
     from povlink.linkage import cluster_records
     from povlink.scoring import score_pairs
 
@@ -179,48 +179,13 @@ def resolve_project(
                 output="__person_clusters",
             )  # fmt: skip
         with stages.stage("person_ids"):
-            previous = "persons" if registry.has_table("persons") else None
-            person_result = assign_stable_ids(
-                e,
-                previous=previous,
-                clusters="__person_clusters",
-                run_id=run.run_id,
-                prefix="P",
-                last_issued=int(registry.get_meta("last_person_id") or 0),
-                output="__person_ids",
-                events_output="__person_events",
-            )
-            registry.set_meta("last_person_id", str(person_result.last_issued))
-            registry.append_table(
-                "person_lineage", "SELECT * FROM __person_events ORDER BY person_id, event"
-            )
+            person_result = _carry_ids_forward(registry, run, "person", "__person_clusters")
         with stages.stage("households"):
             resolve_households(
                 e, standardised="standardised", persons="__person_ids",
                 output="__household_clusters",
             )  # fmt: skip
-            previous_h = "__previous_households" if registry.has_table("persons") else None
-            if previous_h:
-                e.create_table(
-                    previous_h, "SELECT record_id, household_id FROM persons", temporary=True
-                )
-            household_result = assign_stable_ids(
-                e,
-                previous=previous_h,
-                clusters="__household_clusters",
-                run_id=run.run_id,
-                prefix="H",
-                last_issued=int(registry.get_meta("last_household_id") or 0),
-                output="__household_ids",
-                events_output="__household_events",
-                id_column="household_id",
-                cluster_column="household_cluster",
-            )
-            registry.set_meta("last_household_id", str(household_result.last_issued))
-            registry.append_table(
-                "household_lineage",
-                "SELECT * FROM __household_events ORDER BY household_id, event",
-            )
+            _carry_ids_forward(registry, run, "household", "__household_clusters")
         with stages.stage("store"):
             registry.replace_table(
                 "persons",
@@ -272,6 +237,37 @@ def _workspace(config: ProjectConfig) -> Iterator[Engine]:
         threads=settings.threads,
     ) as work:
         yield work
+
+
+def _carry_ids_forward(registry: Registry, run: Run, kind: str, clusters: str) -> StableIdResult:
+    """Stable ``<kind>_id``s for ``clusters`` (into ``__<kind>_ids``), carried from the last
+    run's ``persons`` table; the lineage events are appended to ``<kind>_lineage``."""
+    from povlink.ids import assign_stable_ids
+
+    e = registry.engine
+    id_column = f"{kind}_id"
+    previous = None
+    if registry.has_table("persons"):
+        previous = f"__previous_{kind}_ids"
+        e.create_table(previous, f"SELECT record_id, {id_column} FROM persons", temporary=True)
+    counter = f"last_{kind}_id"
+    result = assign_stable_ids(
+        e,
+        previous=previous,
+        clusters=clusters,
+        run_id=run.run_id,
+        prefix=kind[0].upper(),
+        last_issued=int(registry.get_meta(counter) or 0),
+        output=f"__{kind}_ids",
+        events_output=f"__{kind}_events",
+        id_column=id_column,
+        cluster_column="cluster_id" if kind == "person" else "household_cluster",
+    )
+    registry.set_meta(counter, str(result.last_issued))
+    registry.append_table(
+        f"{kind}_lineage", f"SELECT * FROM __{kind}_events ORDER BY {id_column}, event"
+    )
+    return result
 
 
 def _previous_summary(registry: Registry) -> dict[str, Any] | None:
