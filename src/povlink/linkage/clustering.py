@@ -56,17 +56,17 @@ def cluster_records(
     engine.create_table(
         output,
         f"""
-        WITH links AS (
-            SELECT e.unique_id_l AS record_id, e.match_probability, a.cluster_id = b.cluster_id
-                AS inside
+        WITH scored AS (
+            SELECT e.unique_id_l, e.unique_id_r, e.match_probability,
+                a.cluster_id = b.cluster_id AS inside
             FROM {p} AS e
             JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
             JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+        ),
+        links AS (
+            SELECT unique_id_l AS record_id, match_probability, inside FROM scored
             UNION ALL
-            SELECT e.unique_id_r, e.match_probability, a.cluster_id = b.cluster_id
-            FROM {p} AS e
-            JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
-            JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+            SELECT unique_id_r, match_probability, inside FROM scored
         ),
         best AS (
             SELECT record_id,
@@ -93,59 +93,37 @@ def cluster_records(
 def _connected_components(engine: Engine, table: str, pairs: str, threshold: float) -> None:
     """Connected components of the links at ``threshold``, each named by its smallest record id.
 
-    Minimum-label propagation in plain SQL (portable to Spark): every record starts with its own
-    id, takes the smallest label among its linked neighbours, and the labels are then chased to
-    their root until nothing changes. Each round at least halves the remaining path length.
+    Splink's connected components (iterative SQL that runs on every Splink backend) over the
+    record ids of ``table`` and the pairs at or above the threshold; ``table`` and ``pairs`` are
+    quoted names.
     """
-    edges, labels, nxt = "__povlink_edges", _COMPONENTS, "__povlink_components_next"
-    engine.create_table(
-        edges,
-        f"""
-        SELECT unique_id_l AS a, unique_id_r AS b FROM {pairs}
-        WHERE match_probability >= {threshold!r}
-        UNION ALL
-        SELECT unique_id_r, unique_id_l FROM {pairs} WHERE match_probability >= {threshold!r}
-        """,
-        temporary=True,
-    )
-    engine.create_table(
-        labels,
-        f"""
-        SELECT t.record_id, least(t.record_id, coalesce(min(e.b), t.record_id)) AS cluster_id
-        FROM (SELECT DISTINCT record_id FROM {table}) AS t
-        LEFT JOIN __povlink_edges AS e ON e.a = t.record_id
-        GROUP BY t.record_id
-        """,
-        temporary=True,
-    )
-    while True:
-        # Each record takes the smallest label among itself, its neighbours, and its label's label.
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    from povlink.linkage.model import finish_pending_results
+
+    nodes = "__povlink_nodes"
+    engine.create_table(nodes, f"SELECT DISTINCT record_id FROM {table}", temporary=True)
+    finish_pending_results(engine)
+    db_api = engine.splink_api()
+    try:
+        components = cluster_pairwise_predictions_at_threshold(
+            db_api.register(nodes, table_name=f"{nodes}_sdf"),
+            db_api.register(pairs.strip('"').replace('""', '"'), table_name="__povlink_edges"),
+            db_api,
+            node_id_column_name="record_id",
+            edge_id_column_name_left="unique_id_l",
+            edge_id_column_name_right="unique_id_r",
+            threshold_match_probability=threshold,
+        )
         engine.create_table(
-            nxt,
-            f"""
-            WITH hop AS (
-                SELECT e.a AS record_id, l.cluster_id FROM {edges} AS e
-                JOIN {labels} AS l ON l.record_id = e.b
-                UNION ALL
-                SELECT c.record_id, l.cluster_id FROM {labels} AS c
-                JOIN {labels} AS l ON l.record_id = c.cluster_id
-            )
-            SELECT c.record_id, least(c.cluster_id, coalesce(min(h.cluster_id), c.cluster_id))
-                AS cluster_id
-            FROM {labels} AS c LEFT JOIN hop AS h ON h.record_id = c.record_id
-            GROUP BY c.record_id, c.cluster_id
-            """,
+            _COMPONENTS,
+            f"SELECT record_id, min(record_id) OVER (PARTITION BY cluster_id) AS cluster_id "
+            f"FROM {components.physical_name}",
             temporary=True,
         )
-        changed = engine.scalar(
-            f"SELECT count(*) FROM {nxt} AS n JOIN {labels} AS c ON c.record_id = n.record_id "
-            "WHERE n.cluster_id <> c.cluster_id"
-        )
-        engine.execute(f"DROP TABLE {labels}")
-        engine.execute(f"ALTER TABLE {nxt} RENAME TO {labels}")
-        if not changed:
-            break
-    engine.drop_table(edges)
+    finally:
+        db_api.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
+        engine.drop_table(nodes)
 
 
 def _split_conflicts(engine: Engine, table: str, pairs: str, threshold: float) -> None:

@@ -94,7 +94,7 @@ class LinkageModel:
         max_pairs_for_u: float = 2e6,
         max_pairs_for_em: float = 2e6,
         prior_recall: float = 0.7,
-        loose_pairs_per_record: float = 5,
+        loose_pairs_per_record: float = 2,
         min_pairs_for_loose_blocking: float = 5e5,
         max_pairs_for_loose_blocking: float = 1e7,
         blocking_rules: Sequence[str] | None = None,
