@@ -152,6 +152,8 @@ LINK_INPUT_COLUMNS: Final[tuple[str, ...]] = (
     "name_key",
     "kelurahan_key",
     "address_tokens",
+    "address_first",
+    "address_last",
 )
 
 
@@ -184,6 +186,10 @@ def link_input_sql(table: str, available: set[str]) -> str:
         f"array_to_string(list_sort({tokens}), ' ') AS name_key",
         f"coalesce({col('kelurahan_code')}, {col('kelurahan_name')}) AS kelurahan_key",
         f"list_distinct(string_split({col('address')}, ' ')) AS address_tokens",
+        f"CASE WHEN {col('address')} IS NOT NULL THEN string_split({col('address')}, ' ')[1] END "
+        "AS address_first",
+        f"CASE WHEN {col('address')} IS NOT NULL THEN string_split({col('address')}, ' ')"
+        f"[array_length(string_split({col('address')}, ' '))] END AS address_last",
     ]
     return f"SELECT {', '.join(parts)} FROM {quote_identifier(table)}"
 

@@ -56,34 +56,37 @@ def cluster_records(
     engine.create_table(
         output,
         f"""
-        WITH scored AS (
-            SELECT e.unique_id_l, e.unique_id_r, e.match_probability,
-                a.cluster_id = b.cluster_id AS inside
+        WITH strong AS (
+            SELECT e.unique_id_l, e.unique_id_r, e.match_probability
             FROM {p} AS e
             JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
             JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+            WHERE e.match_probability >= {threshold!r} AND a.cluster_id = b.cluster_id
         ),
-        links AS (
-            SELECT unique_id_l AS record_id, match_probability, inside FROM scored
-            UNION ALL
-            SELECT unique_id_r, match_probability, inside FROM scored
+        inside AS (
+            SELECT record_id, max(match_probability) AS p FROM (
+                SELECT unique_id_l AS record_id, match_probability FROM strong
+                UNION ALL
+                SELECT unique_id_r, match_probability FROM strong
+            ) AS x GROUP BY record_id
         ),
-        best AS (
-            SELECT record_id,
-                max(CASE WHEN inside AND match_probability >= {threshold!r}
-                    THEN match_probability END) AS inside_p,
-                max(match_probability) AS any_p
-            FROM links GROUP BY record_id
+        anywhere AS (
+            SELECT record_id, max(match_probability) AS p FROM (
+                SELECT unique_id_l AS record_id, match_probability FROM {p}
+                UNION ALL
+                SELECT unique_id_r, match_probability FROM {p}
+            ) AS y GROUP BY record_id
         ),
         sizes AS (
             SELECT cluster_id, count(*) AS n FROM {_COMPONENTS} GROUP BY cluster_id
         )
         SELECT c.record_id, c.cluster_id,
-            CAST(CASE WHEN s.n > 1 THEN coalesce(b.inside_p, {threshold!r})
-                 ELSE 1.0 - coalesce(b.any_p, 0.0) END AS DOUBLE) AS cluster_confidence
+            CAST(CASE WHEN s.n > 1 THEN coalesce(i.p, {threshold!r})
+                 ELSE 1.0 - coalesce(w.p, 0.0) END AS DOUBLE) AS cluster_confidence
         FROM {_COMPONENTS} AS c
         JOIN sizes AS s ON s.cluster_id = c.cluster_id
-        LEFT JOIN best AS b ON b.record_id = c.record_id
+        LEFT JOIN inside AS i ON i.record_id = c.record_id
+        LEFT JOIN anywhere AS w ON w.record_id = c.record_id
         ORDER BY c.record_id
         """,
     )

@@ -268,6 +268,15 @@ def _same(field: str) -> str:
     )
 
 
+#: Word sets of two addresses are compared (costly array work) only for records in the same
+#: kelurahan or whose addresses share a first or last word: string equality first.
+_WORDS_WORTH_COMPARING: Final = (
+    f"({_same('kelurahan')} OR address_first_l = address_first_r "
+    "OR address_last_l = address_last_r OR address_first_l = address_last_r "
+    "OR address_last_l = address_first_r)"
+)
+
+
 def dwelling_comparison() -> ComparisonCreator:
     """The family card and the street address: who the person lives with, and where exactly.
 
@@ -288,12 +297,14 @@ def dwelling_comparison() -> ComparisonCreator:
                 "address alike (Jaro-Winkler ≥ 0.9)",
             ),
             cll.And(
+                cll.CustomLevel(_WORDS_WORTH_COMPARING, base_dialect_str=_DIALECT),
                 cll.ArraySubsetLevel("address_tokens"),
                 cll.ArrayIntersectLevel("address_tokens", 1),
             ).configure(label_for_charts="one address's words all in the other"),
-            cll.ArrayIntersectLevel("address_tokens", 3).configure(
-                label_for_charts="at least three words of the address shared"
-            ),
+            cll.And(
+                cll.CustomLevel(_WORDS_WORTH_COMPARING, base_dialect_str=_DIALECT),
+                cll.ArrayIntersectLevel("address_tokens", 3),
+            ).configure(label_for_charts="at least three words of the address shared"),
             _else(),
         ],
     )
@@ -387,7 +398,7 @@ COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
     ComparisonSpec(
         "dwelling",
         ("kk_number", "address"),
-        ("kk_number", "address", "address_tokens"),
+        ("kk_number", "address", "address_tokens", "address_first", "address_last", *_AREA),
         dwelling_comparison,
     ),
     ComparisonSpec("area", _AREA, (*_AREA, "rt", "rw"), area_comparison),

@@ -46,7 +46,7 @@ __all__ = ["DEFAULT_THRESHOLD", "PAIR_COLUMNS", "LinkageModel"]
 
 #: Match probability at or above which two records are the same person. Chosen from the accuracy
 #: benchmark (``benchmarks/accuracy.py``): the best F1 on the synthetic city and FEBRL4 together.
-DEFAULT_THRESHOLD: Final[float] = 0.9
+DEFAULT_THRESHOLD: Final[float] = 0.95
 
 #: Columns of the pair table written by :meth:`LinkageModel.predict`.
 PAIR_COLUMNS: Final[tuple[str, ...]] = (
@@ -239,7 +239,9 @@ class LinkageModel:
         """Score every candidate pair of ``table`` and write them to the table ``output``.
 
         ``output`` has Splink's columns (:data:`PAIR_COLUMNS`; ``unique_id_l < unique_id_r`` are
-        record ids), ordered by the pair's ids. :func:`~povlink.linkage.explain_pair` says why.
+        record ids), one row per pair in no set order (the same pairs and scores on every run;
+        sorting millions of rows nobody reads in order would only cost time).
+        :func:`~povlink.linkage.explain_pair` says why a pair scored as it did.
         """
         self.check_is_fitted()
         build_link_input(engine, table)
@@ -248,7 +250,7 @@ class LinkageModel:
             columns = ", ".join(PAIR_COLUMNS)
             engine.create_table(
                 output,
-                f"SELECT {columns} FROM {scored.physical_name} ORDER BY unique_id_l, unique_id_r",
+                f"SELECT {columns} FROM {scored.physical_name}",
             )
 
     # -- import and export --------------------------------------------------------------------
