@@ -14,6 +14,7 @@ the model weighs with everything else).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Final
 
 import jellyfish
@@ -142,54 +143,59 @@ def _split_conflicts(engine: Engine, table: str, pairs: str, threshold: float) -
             OR (coalesce(s.birth_date_is_placeholder, false)
                 AND year(s.nik_birth_date) = year(s.birth_date)))
     """
-    nik_rows = engine.query(
-        f"""
-        WITH anchors AS ({anchors}),
-        conflicted AS (
-            SELECT cluster_id FROM anchors GROUP BY cluster_id HAVING count(DISTINCT nik) > 1
+    held, conflicted = "__povlink_anchors", "__povlink_conflicted"
+    engine.create_table(held, anchors, temporary=True)
+    engine.create_table(
+        conflicted,
+        # Clusters with two NIKs more than one typo apart (see _different_people).
+        f"SELECT DISTINCT a.cluster_id FROM {held} AS a JOIN {held} AS b "
+        "ON a.cluster_id = b.cluster_id AND a.nik < b.nik "
+        "WHERE damerau_levenshtein(a.nik, b.nik) > 1",
+        temporary=True,
+    )
+    try:
+        nik_rows = engine.query(
+            f"SELECT a.cluster_id, a.record_id, a.nik FROM {held} AS a "
+            f"JOIN {conflicted} USING (cluster_id) ORDER BY a.cluster_id, a.record_id"
         )
-        SELECT a.cluster_id, a.record_id, a.nik FROM anchors AS a
-        JOIN conflicted USING (cluster_id) ORDER BY a.cluster_id, a.record_id
-        """
-    )
-    if nik_rows.empty:
-        return
-    edge_rows = engine.query(
-        f"""
-        SELECT a.cluster_id, e.unique_id_l, e.unique_id_r, e.match_weight
-        FROM {pairs} AS e
-        JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
-        WHERE e.match_probability >= {threshold!r}
-            AND a.cluster_id IN (SELECT DISTINCT cluster_id FROM ({anchors}) AS x
-                                 GROUP BY cluster_id HAVING count(DISTINCT nik) > 1)
-        ORDER BY a.cluster_id, e.match_weight DESC, e.unique_id_l, e.unique_id_r
-        """
-    )
-    members = engine.query(
-        f"""
-        SELECT cluster_id, record_id FROM {_COMPONENTS}
-        WHERE cluster_id IN (SELECT cluster_id FROM ({anchors}) AS x
-                             GROUP BY cluster_id HAVING count(DISTINCT nik) > 1)
-        ORDER BY cluster_id, record_id
-        """
-    )
+        if nik_rows.empty:
+            return
+        edge_rows = engine.query(
+            f"""
+            SELECT a.cluster_id, e.unique_id_l, e.unique_id_r, e.match_weight
+            FROM {pairs} AS e
+            JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
+            JOIN {conflicted} AS k ON k.cluster_id = a.cluster_id
+            WHERE e.match_probability >= {threshold!r}
+            ORDER BY a.cluster_id, e.match_weight DESC, e.unique_id_l, e.unique_id_r
+            """
+        )
+        members = engine.query(
+            f"SELECT c.cluster_id, c.record_id FROM {_COMPONENTS} AS c "
+            f"JOIN {conflicted} AS k ON k.cluster_id = c.cluster_id "
+            "ORDER BY c.cluster_id, c.record_id"
+        )
+    finally:
+        engine.drop_table(held)
+        engine.drop_table(conflicted)
+    # Plain dictionaries, not pandas groupby: a city has thousands of small conflicted clusters.
+    records: dict[str, list[str]] = defaultdict(list)
+    for cluster_id, record_id in zip(members["cluster_id"], members["record_id"], strict=True):
+        records[cluster_id].append(record_id)
+    links: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for cluster_id, left, right in zip(
+        edge_rows["cluster_id"], edge_rows["unique_id_l"], edge_rows["unique_id_r"], strict=True
+    ):
+        links[cluster_id].append((left, right))
+    niks: dict[str, dict[str, str]] = defaultdict(dict)
+    for cluster_id, record_id, nik in zip(
+        nik_rows["cluster_id"], nik_rows["record_id"], nik_rows["nik"], strict=True
+    ):
+        niks[cluster_id][record_id] = nik
     new_ids: list[tuple[str, str]] = []
-    edges_by_cluster = dict(list(edge_rows.groupby("cluster_id", sort=True)))
-    niks_by_cluster = dict(list(nik_rows.groupby("cluster_id", sort=True)))
-    for cluster_id, group in members.groupby("cluster_id", sort=True):
-        niks = niks_by_cluster[cluster_id]
-        edges = edges_by_cluster.get(cluster_id)
-        links = (
-            []
-            if edges is None
-            else list(zip(edges["unique_id_l"], edges["unique_id_r"], strict=True))
-        )
-        parts = split_conflicting_cluster(
-            list(group["record_id"]),
-            links,
-            dict(zip(niks["record_id"], niks["nik"], strict=True)),
-        )
-        new_ids.extend((record, part) for record, part in parts.items())
+    for cluster_id in sorted(records):
+        parts = split_conflicting_cluster(records[cluster_id], links[cluster_id], niks[cluster_id])
+        new_ids.extend(parts.items())
     engine.register(_SPLITS, pd.DataFrame(new_ids, columns=["record_id", "cluster_id"]))
     try:
         engine.create_table(
