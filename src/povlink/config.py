@@ -134,9 +134,24 @@ class LinkageSettings(_Model):
 class EngineSettings(_Model):
     """Resources the embedded engine may use; spill to ``temp_directory`` beyond the limit."""
 
-    memory_limit: str | None = Field(None, description="e.g. '4GiB'")
+    memory_limit: str | None = Field(
+        None, description="e.g. '4GiB'; shared by the registry and the linkage workspace"
+    )
     temp_directory: Path | None = Field(None, description="Where to spill; relative to the file")
     threads: int | None = Field(None, ge=1, description="Worker threads; default all cores")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _limit_is_a_size(cls, value: str | None) -> str | None:
+        if value is not None:
+            memory_limit_bytes(value)
+        return value
+
+    def share_of_memory(self, parts: int) -> str | None:
+        """The memory limit split evenly between ``parts`` engines, in bytes (DuckDB's form)."""
+        if self.memory_limit is None:
+            return None
+        return f"{memory_limit_bytes(self.memory_limit) // parts}B"
 
 
 class ReportSettings(_Model):
@@ -204,6 +219,24 @@ class ProjectConfig(_Model):
                 "config_path": path.resolve(),
             }
         )
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+
+
+def memory_limit_bytes(text: str) -> int:
+    """Bytes in a size such as ``"4GiB"``, ``"512MB"`` or ``"2.5GB"``.
+
+    >>> memory_limit_bytes("4GiB")
+    4294967296
+    """
+    found = _SIZE.fullmatch(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not a memory size; write it like '4GiB' or '512MB'")
+    unit = (found.group(2) or "B").lower()
+    return int(float(found.group(1)) * _UNITS[unit])
 
 
 def load_project(path: str | Path) -> ProjectConfig:

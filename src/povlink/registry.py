@@ -106,7 +106,8 @@ class Registry:
         self.engine = Engine(
             None if in_memory else self.path,
             read_only=read_only,
-            memory_limit=s.memory_limit,
+            # Resolve runs a second (linkage) engine beside this one: each gets half the limit.
+            memory_limit=s.share_of_memory(2),
             temp_directory=s.temp_directory,
             threads=s.threads,
         )

@@ -232,7 +232,7 @@ def _workspace(config: ProjectConfig) -> Iterator[Engine]:
     """A fresh in-memory engine with the project's resource limits."""
     settings = config.engine
     with Engine(
-        memory_limit=settings.memory_limit,
+        memory_limit=settings.share_of_memory(2),
         temp_directory=settings.temp_directory,
         threads=settings.threads,
     ) as work:

@@ -103,3 +103,16 @@ def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
     """Without a close match the message lists every canonical field."""
     with pytest.raises(ValueError, match="the fields are: nik, kk_number"):
         Source(name="a", id_column="ID", columns={"zzz": "Q"})
+
+
+def test_memory_limit_is_checked_and_shared(tmp_path: Path) -> None:
+    """[engine] memory_limit must be a size; the registry and linkage engines get half each."""
+    config_path = write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV})
+    sources = config_path.read_text()
+    config_path.write_text('[engine]\nmemory_limit = "4GiB"\n' + sources.replace("registry =", "#"))
+    assert load_project(config_path).engine.share_of_memory(2) == f"{2 * 2**30}B"
+    config_path.write_text('[engine]\nmemory_limit = "lots"\n' + sources.replace("registry =", "#"))
+    with pytest.raises(
+        ConfigError, match=r"key 'engine\.memory_limit': 'lots' is not a memory size"
+    ):
+        load_project(config_path)
