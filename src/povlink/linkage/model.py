@@ -74,7 +74,8 @@ class LinkageModel:
         seed: seed for the random pairs that estimate the u probabilities.
         max_pairs_for_u: how many random pairs estimate the u probabilities.
         max_pairs_for_em: at most this many pairs per EM training rule (sampled deterministically).
-        prior_recall: the share of true matches the deterministic rules are assumed to find.
+        prior_recall: the share of true matches the deterministic rules find; ``None`` (the
+            default) estimates it from the trained model (see :func:`_deterministic_recall`).
         loose_pairs_per_record: budget of pairs, per record, for the looser blocking rules
             (:data:`~povlink.linkage.blocking.LOOSE_RULES`), which are chosen at fit time;
             never less than ``min_pairs_for_loose_blocking`` (cheap on any machine) nor more
@@ -93,7 +94,7 @@ class LinkageModel:
         seed: int = 42,
         max_pairs_for_u: float = 2e6,
         max_pairs_for_em: float = 2e6,
-        prior_recall: float = 0.7,
+        prior_recall: float | None = None,
         loose_pairs_per_record: float = 2,
         min_pairs_for_loose_blocking: float = 5e5,
         max_pairs_for_loose_blocking: float = 1e7,
@@ -163,11 +164,14 @@ class LinkageModel:
         }
         # Sampling only pays (and Splink's probe only works) on large tables.
         max_pairs = self.max_pairs_for_em if n * (n - 1) / 2 > self.max_pairs_for_em else None
+        deterministic = _usable(DETERMINISTIC_RULES, available)
+        presence = _presence(engine, {c for r in deterministic for c in r.needs})
         with splink_linker(engine, settings) as linker:
-            deterministic = _usable(DETERMINISTIC_RULES, available)
             if deterministic:
+                # A provisional prior for EM to start from; re-estimated once m is known.
                 linker.training.estimate_probability_two_random_records_match(
-                    [r.sql for r in deterministic], recall=self.prior_recall
+                    [r.sql for r in deterministic],
+                    recall=self.prior_recall if self.prior_recall is not None else 0.7,
                 )
             # One pass over all sampled pairs: rare levels never reach Splink's early-stopping
             # count, so its chunked passes would only add work.
@@ -197,6 +201,13 @@ class LinkageModel:
                         estimate_without_term_frequencies=True,
                     )
                     untrained -= trains
+            if deterministic and self.prior_recall is None:
+                recall = _deterministic_recall(
+                    linker.misc.save_model_to_json(), deterministic, presence
+                )
+                linker.training.estimate_probability_two_random_records_match(
+                    [r.sql for r in deterministic], recall=recall
+                )
             trained = linker.misc.save_model_to_json()
         _floor_partial_agreement(trained)
         # A random id Splink gives each linker: dropped so the same data gives the same JSON.
@@ -305,6 +316,58 @@ def _profile_link_input(engine: Engine) -> tuple[set[str], set[str]]:
     present = {c for c, has in zip(columns, row[0::2], strict=True) if has}
     varied = {c for c, has in zip(columns, row[1::2], strict=True) if has}
     return present, varied
+
+
+#: The comparison and level whose m is the chance that a true pair agrees exactly on a field.
+_EXACT_LEVELS: Final[dict[str, tuple[str, str]]] = {
+    "nik": ("nik", "same NIK"),
+    "full_name": ("full_name", "same name"),
+    "birth_date": ("birth_date", "same date"),
+}
+
+
+def _presence(engine: Engine, columns: set[str]) -> dict[str, float]:
+    """The share of records of the link input with a value in each of ``columns``."""
+    names = sorted(columns & set(_EXACT_LEVELS))
+    if not names:
+        return {}
+    row = engine.rows(
+        "SELECT count(*), "
+        + ", ".join(f"count({quote_identifier(c)})" for c in names)
+        + f" FROM {_LINK_INPUT}"
+    )[0]
+    total = max(int(row[0]), 1)
+    return {c: int(n) / total for c, n in zip(names, row[1:], strict=True)}
+
+
+def _deterministic_recall(
+    settings: dict[str, Any], rules: Sequence[BlockingRule], presence: dict[str, float]
+) -> float:
+    """The share of true pairs the deterministic rules find, read off the trained model.
+
+    A true pair passes a rule when both records have each field and agree exactly on it: for
+    each field, (share of records with it)² × m(exact agreement). Rules are taken as independent
+    ways to find a pair. Guessing this share instead (Splink's usual approach) shifts every match
+    probability by the error of the guess; clean data and damaged data need different shares.
+    """
+    m: dict[str, float] = {}
+    for comparison in settings["comparisons"]:
+        for field, (name, label) in _EXACT_LEVELS.items():
+            if comparison["output_column_name"] != name:
+                continue
+            for level in comparison["comparison_levels"]:
+                if level.get("label_for_charts") == label and level.get("m_probability"):
+                    m[field] = float(level["m_probability"])
+    missed = 1.0
+    for rule in rules:
+        fields = [c for c in rule.needs if c in _EXACT_LEVELS]
+        if not fields or any(f not in m or f not in presence for f in fields):
+            continue
+        found = 1.0
+        for f in fields:
+            found *= presence[f] ** 2 * m[f]
+        missed *= 1.0 - found
+    return min(max(1.0 - missed, 0.05), 0.99)
 
 
 def _floor_partial_agreement(settings: dict[str, Any]) -> None:
