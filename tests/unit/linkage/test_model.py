@@ -145,3 +145,28 @@ def test_labels_train_m_without_em(
         & (pairs["record_id_l"] < pairs["record_id_r"])
     ).sum() / len(labels)
     assert date["same date"]["m_probability"] == pytest.approx(share_same, abs=0.01)
+
+
+def test_prior_recall_is_read_off_the_trained_m() -> None:
+    """Recall of the deterministic rules = presence² × m(exact) per field, rules independent."""
+    from povlink.linkage.blocking import DETERMINISTIC_RULES
+    from povlink.linkage.model import _deterministic_recall
+
+    def comparison(name: str, label: str, m: float) -> dict[str, object]:
+        return {
+            "output_column_name": name,
+            "comparison_levels": [{"label_for_charts": label, "m_probability": m}],
+        }
+
+    settings = {
+        "comparisons": [
+            comparison("nik", "same NIK", 0.9),
+            comparison("full_name", "same name", 0.8),
+            comparison("birth_date", "same date", 0.5),
+        ]
+    }
+    presence = {"nik": 0.5, "full_name": 1.0, "birth_date": 1.0}
+    by_nik = 0.5**2 * 0.9 * 0.5
+    by_name = 0.8 * 0.5
+    expected = 1 - (1 - by_nik) * (1 - by_name)
+    assert _deterministic_recall(settings, DETERMINISTIC_RULES, presence) == pytest.approx(expected)
