@@ -7,6 +7,7 @@ Skipped when Chromium is not installed (Debian: ``apt-get install chromium``).
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from collections.abc import Iterator
@@ -20,6 +21,9 @@ from tests.browser.cdp import Chromium, colour_summary, decode_png, find_chromiu
 from tests.browser.example_city import load_example_city
 
 CHROMIUM = find_chromium()
+if CHROMIUM is None and os.environ.get("POVLINK_REQUIRE_CHROMIUM"):
+    # CI installs Chromium and sets this, so a broken install fails instead of skipping.
+    raise RuntimeError("POVLINK_REQUIRE_CHROMIUM is set but no Chromium executable was found")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="Chromium is not installed (Debian: apt-get install chromium); the page is untested "
