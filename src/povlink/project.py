@@ -17,13 +17,13 @@ from povlink.config import ProjectConfig, load_project
 from povlink.exceptions import ConfigError, RegistryError, UnknownRecordError
 from povlink.registry import Registry, Run, SourceVersion
 from povlink.resolve import ResolveSummary
+from povlink.schema import CANONICAL_FIELDS
 
 if TYPE_CHECKING:
     from povlink.evaluate import Scores
     from povlink.linkage import PairExplanation
     from povlink.match import Matcher
     from povlink.report import IntegrationReport
-from povlink.schema import CANONICAL_FIELDS
 
 __all__ = ["Evaluation", "IngestSummary", "PersonHistory", "Project", "Resolution"]
 
