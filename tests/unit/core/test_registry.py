@@ -195,3 +195,28 @@ def test_foreign_duckdb_file_is_refused(tmp_path: Path) -> None:
         e.execute("CREATE TABLE t (a INT)")
     with pytest.raises(RegistryError, match="not a povlink registry"):
         Registry(path)
+
+
+def test_a_dataframe_source_from_the_python_api(tmp_path: Path) -> None:
+    """A source without a path is fed as a DataFrame, read as text like a file."""
+    from povlink.config import ProjectConfig
+
+    source = Source(name="kis", id_column="NO", columns={"nik": "NIK", "full_name": "NAMA"})
+    config = ProjectConfig(registry=tmp_path / "r.duckdb", sources=[source])
+    frame = pd.DataFrame({"NO": [1, 2], "NIK": ["0374010101900001", None], "NAMA": ["a", "b"]})
+    (version,) = Project(config, data={"kis": frame}).ingest().sources
+    assert version.n_added == 2
+    with Registry(tmp_path / "r.duckdb", read_only=True) as reg:
+        records = reg.current_records()
+    assert records["record_id"].tolist() == ["kis:1", "kis:2"]
+    assert records["nik"].tolist()[0] == "0374010101900001"
+
+
+def test_a_source_without_path_or_data_is_refused(tmp_path: Path) -> None:
+    """Forgetting the DataFrame of a path-less source is a config error naming it."""
+    from povlink.config import ProjectConfig
+    from povlink.exceptions import ConfigError
+
+    source = Source(name="kis", id_column="NO")
+    with pytest.raises(ConfigError, match="source\\(s\\) kis have no path"):
+        Project(ProjectConfig(registry=tmp_path / "r.duckdb", sources=[source]))
