@@ -81,3 +81,27 @@ def write_results(name: str, results: dict[str, Any], table: str) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     (RESULTS / f"{name}.md").write_text(table.rstrip() + "\n")
     print(table)
+
+
+def ingest_and_standardise(project_file: Path, registry_path: Path) -> None:
+    """Ingest every list of a project into a new registry and store its ``standardised`` table.
+
+    The first two stages of ``povlink resolve``, for benchmarks that time linkage on its own.
+    """
+    from povlink.config import load_project
+    from povlink.registry import Registry
+    from povlink.standardise import load_regions, standardise_table
+
+    config = load_project(project_file)
+    with Registry(registry_path) as registry, registry.run("ingest") as run:
+        for source in config.sources:
+            registry.ingest(run, source)
+        names = [s.name for s in config.sources]
+        registry.engine.create_table("records", registry.current_records_sql(names))
+        standardise_table(
+            registry.engine,
+            "records",
+            "standardised",
+            regions=load_regions(config.regions),
+            date_order={s.name: s.options.date_order for s in config.sources},
+        )

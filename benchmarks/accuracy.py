@@ -31,7 +31,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import RESULTS, write_results
+from _common import RESULTS, ingest_and_standardise, write_results
 from plain_splink import PlainModel, city_settings, febrl_settings, run_plain_splink
 from povlink.engine import Engine
 from povlink.evaluate import threshold_sweep
@@ -169,30 +169,16 @@ def febrl() -> dict[str, Any]:
 def city(households: int) -> dict[str, Any]:
     import tempfile
 
-    from povlink.config import load_project
     from povlink.project import Project
     from povlink.registry import Registry
-    from povlink.standardise import load_regions
     from povlink.synth import generate_city
 
     with tempfile.TemporaryDirectory() as tmp:
         made = generate_city(Path(tmp) / "city", households=households, seed=CITY_SEED)
-        config = load_project(made.project_file)
         truth = pd.read_csv(made.truth_file, dtype=str)
         truth = truth.rename(columns={"person_id": "entity_id"})[["record_id", "entity_id"]]
-        with Registry(Path(tmp) / "registry.duckdb") as registry:
-            with registry.run("ingest") as run:
-                for source in config.sources:
-                    registry.ingest(run, source)
-            names = [s.name for s in config.sources]
-            registry.engine.create_table("records", registry.current_records_sql(names))
-            standardise_table(
-                registry.engine,
-                "records",
-                "standardised",
-                regions=load_regions(config.regions),
-                date_order={s.name: s.options.date_order for s in config.sources},
-            )
+        ingest_and_standardise(made.project_file, Path(tmp) / "registry.duckdb")
+        with Registry(Path(tmp) / "registry.duckdb", read_only=True) as registry:
             engine = Engine()
             engine.copy_table(registry.engine, "SELECT * FROM standardised", "standardised")
         # Households need the whole pipeline: povlink resolve from the files, then the truth.

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import measure, write_results
+from _common import ingest_and_standardise, measure, write_results
 
 RECORDS_PER_HOUSEHOLD = 1.36  # measured on the synthetic city (27,254 records, 20,000 households)
 SEED = 20_261_129  # no test uses this seed
@@ -80,28 +80,14 @@ EXTRA = {{
 
 def make_input(records: int, out: Path) -> dict[str, Any]:
     """Generate, ingest and standardise a city of about ``records`` records into a parquet file."""
-    from povlink.config import load_project
     from povlink.registry import Registry
-    from povlink.standardise import load_regions, standardise_table
     from povlink.synth import generate_city
 
     t0 = time.perf_counter()
     households = round(records / RECORDS_PER_HOUSEHOLD)
     made = generate_city(out / "city", households=households, seed=SEED)
-    config = load_project(made.project_file)
-    with Registry(out / "registry.duckdb") as registry:
-        with registry.run("ingest") as run:
-            for source in config.sources:
-                registry.ingest(run, source)
-        names = [s.name for s in config.sources]
-        registry.engine.create_table("records", registry.current_records_sql(names))
-        standardise_table(
-            registry.engine,
-            "records",
-            "standardised",
-            regions=load_regions(config.regions),
-            date_order={s.name: s.options.date_order for s in config.sources},
-        )
+    ingest_and_standardise(made.project_file, out / "registry.duckdb")
+    with Registry(out / "registry.duckdb", read_only=True) as registry:
         parquet = out / "standardised.parquet"
         registry.engine.execute(f"COPY standardised TO '{parquet}' (FORMAT parquet)")
         n = registry.engine.rows("SELECT count(*) FROM standardised")[0][0]
