@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -208,3 +209,28 @@ def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> N
         Project.from_toml(folder / "povlink.toml").export(out)
     for name in ("persons.csv", "households.csv", "lineage.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_report_evaluate_and_history_commands(
+    resolved_city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`povlink report --json/--html`, `evaluate --json` and `history` on the resolved city."""
+    config = str(resolved_city / "povlink.toml")
+    assert main(["report", config, "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert {"persons", "households", "sources"} <= set(figures)
+    html = tmp_path / "report.html"
+    assert main(["report", config, "--html", str(html)]) == 0
+    assert capsys.readouterr().out.strip() == str(html)
+    assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    truth = str(resolved_city / "truth.csv")
+    assert main(["evaluate", config, "--truth", truth, "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["persons"]["pairwise_f1"] > 0.95
+    person = _persons(resolved_city)["person_id"].iloc[0]
+    assert main(["history", config, person]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"person {person}")
+    assert "created" in out
+    assert main(["history", config, "P999999999"]) == 2
+    assert "person 'P999999999' is not in the registry" in capsys.readouterr().err
