@@ -41,6 +41,7 @@ from povlink.linkage.comparisons import COMPARISONS
 
 if TYPE_CHECKING:
     from splink import Linker
+    from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 __all__ = ["DEFAULT_THRESHOLD", "PAIR_COLUMNS", "LinkageModel"]
 
@@ -169,9 +170,10 @@ class LinkageModel:
         with splink_linker(engine, settings) as linker:
             if deterministic:
                 # A provisional prior for EM to start from; re-estimated once m is known.
-                linker.training.estimate_probability_two_random_records_match(
+                _estimate_prior(
+                    linker,
                     [r.sql for r in deterministic],
-                    recall=self.prior_recall if self.prior_recall is not None else 0.7,
+                    self.prior_recall if self.prior_recall is not None else 0.7,
                 )
             # One pass over all sampled pairs: rare levels never reach Splink's early-stopping
             # count, so its chunked passes would only add work.
@@ -205,9 +207,7 @@ class LinkageModel:
                 recall = _deterministic_recall(
                     linker.misc.save_model_to_json(), deterministic, presence
                 )
-                linker.training.estimate_probability_two_random_records_match(
-                    [r.sql for r in deterministic], recall=recall
-                )
+                _estimate_prior(linker, [r.sql for r in deterministic], recall)
             trained = linker.misc.save_model_to_json()
         _floor_partial_agreement(trained)
         # A random id Splink gives each linker: dropped so the same data gives the same JSON.
@@ -338,6 +338,20 @@ def _presence(engine: Engine, columns: set[str]) -> dict[str, float]:
     )[0]
     total = max(int(row[0]), 1)
     return {c: int(n) / total for c, n in zip(names, row[1:], strict=True)}
+
+
+def _estimate_prior(linker: Linker, rules: list[str | BlockingRuleCreator], recall: float) -> None:
+    """Splink's prior from the deterministic rules, assuming they find ``recall`` of true pairs.
+
+    On a very small table the rules can find more pairs than that recall allows (five records,
+    one near-certain pair); the pairs found are then taken as all there are (recall 1).
+    """
+    try:
+        linker.training.estimate_probability_two_random_records_match(rules, recall=recall)
+    except ValueError as err:
+        if "recall must be at least" not in str(err):
+            raise
+        linker.training.estimate_probability_two_random_records_match(rules, recall=1.0)
 
 
 def _deterministic_recall(
