@@ -8,9 +8,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povlink.engine import Engine, quote_identifier
+from povlink.engine import Engine
 from povlink.households import resolve_households
-from povlink.schema import StandardisedRecord, sql_columns
+from tests.tables import load_standardised
 
 FAST = settings(max_examples=12, deadline=None)
 
@@ -58,19 +58,7 @@ def standardised_tables(draw: st.DrawFn) -> pd.DataFrame:
 
 def resolve(frame: pd.DataFrame) -> dict[str, str]:
     """Load the frame as ``standardised``/``person_clusters``, resolve, return record → label."""
-    ENGINE.register("input_records", frame.astype(object).where(frame.notna(), None))
-    columns = {"record_id": "VARCHAR", "source": "VARCHAR", **sql_columns(StandardisedRecord)}
-    select = ", ".join(
-        f"CAST({quote_identifier(c) if c in frame.columns else 'NULL'} AS {t}) "
-        f"AS {quote_identifier(c)}"
-        for c, t in columns.items()
-        if not t.endswith("[]")
-    )
-    ENGINE.create_table("standardised", f"SELECT {select} FROM input_records")
-    ENGINE.create_table(
-        "person_clusters", "SELECT record_id, person AS cluster_id FROM input_records"
-    )
-    ENGINE.unregister("input_records")
+    load_standardised(ENGINE, frame)
     resolve_households(ENGINE)
     rows = ENGINE.rows("SELECT record_id, household_cluster FROM household_clusters")
     assert len(rows) == len({r for r, _ in rows}), "a record appears twice"

@@ -17,9 +17,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povlink.engine import Engine, quote_identifier
+from povlink.engine import Engine
 from povlink.households import resolve_households
-from povlink.schema import StandardisedRecord, sql_columns
+from tests.tables import load_standardised
 
 ENGINE = Engine(threads=1)
 
@@ -111,19 +111,7 @@ def records_of(fams: list[Family]) -> tuple[list[dict[str, Any]], dict[str, str]
 def resolve(rows: list[dict[str, Any]]) -> dict[str, str]:
     frame = pd.DataFrame(rows)
     frame["source"] = frame["record_id"].str.split(":").str[0]
-    ENGINE.register("input_records", frame.astype(object).where(frame.notna(), None))
-    columns = {"record_id": "VARCHAR", "source": "VARCHAR", **sql_columns(StandardisedRecord)}
-    select = ", ".join(
-        f"CAST({quote_identifier(c) if c in frame.columns else 'NULL'} AS {t}) "
-        f"AS {quote_identifier(c)}"
-        for c, t in columns.items()
-        if not t.endswith("[]")
-    )
-    ENGINE.create_table("standardised", f"SELECT {select} FROM input_records")
-    ENGINE.create_table(
-        "person_clusters", "SELECT record_id, person AS person_id FROM input_records"
-    )
-    ENGINE.unregister("input_records")
+    load_standardised(ENGINE, frame)
     resolve_households(ENGINE)
     return dict(ENGINE.rows("SELECT record_id, household_cluster FROM household_clusters"))
 

@@ -7,14 +7,14 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from povlink.engine import Engine, quote_identifier
+from povlink.engine import Engine
 from povlink.exceptions import RegistryError
 from povlink.households import (
     assign_household_ids,
     connected_components,
     resolve_households,
 )
-from povlink.schema import StandardisedRecord, sql_columns
+from tests.tables import load_standardised
 
 # KK numbers: 33 74 CC DDMMYY SSSS (the middle six digits are the card's recording date).
 KK_PARENTS = "3374011503100001"  # 15-03-2010
@@ -33,19 +33,7 @@ def load(engine: Engine, records: list[dict[str, Any]]) -> None:
     """Write ``standardised`` and ``person_clusters`` tables from record dicts."""
     frame = pd.DataFrame(records)
     frame["source"] = frame["record_id"].str.split(":").str[0]
-    engine.register("input_records", frame.astype(object).where(frame.notna(), None))
-    columns = {"record_id": "VARCHAR", "source": "VARCHAR", **sql_columns(StandardisedRecord)}
-    select = ", ".join(
-        f"CAST({quote_identifier(name) if name in frame.columns else 'NULL'} AS {sql_type}) "
-        f"AS {quote_identifier(name)}"
-        for name, sql_type in columns.items()
-        if not sql_type.endswith("[]")
-    )
-    engine.create_table("standardised", f"SELECT {select} FROM input_records")
-    engine.create_table(
-        "person_clusters",
-        "SELECT record_id, person AS cluster_id, 1.0 AS cluster_confidence FROM input_records",
-    )
+    load_standardised(engine, frame)
 
 
 def households(engine: Engine, records: list[dict[str, Any]]) -> list[set[str]]:
