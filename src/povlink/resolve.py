@@ -135,7 +135,7 @@ def resolve_project(
     (see :mod:`povlink.scoring`); ``full`` scores every pair anyway.
     """
     from povlink.households import resolve_households
-    from povlink.linkage import cluster_records
+    from povlink.linkage import cluster_records, recluster_records
     from povlink.scoring import score_pairs
 
     e = registry.engine
@@ -173,13 +173,26 @@ def resolve_project(
             n_pairs = e.count("scored_pairs")
             registry.replace_table("standardised", "SELECT * FROM __standardised_new")
             e.drop_table("__standardised_new")
-        with stages.stage("cluster"):
-            cluster_records(
-                e, table="standardised", pairs="scored_pairs", threshold=threshold,
-                output="__person_clusters",
-            )  # fmt: skip
+        # Clusters far from every change stay as they were, unless the threshold moved.
+        reclustering = incremental and _previous_threshold(registry) == threshold
+        with stages.stage("cluster", lambda: n_clustered):
+            if reclustering:
+                n_clustered = recluster_records(
+                    e, table="standardised", pairs="scored_pairs", threshold=threshold,
+                    previous="persons", previous_pairs="__previous_pairs", touched="__touched",
+                    output="__person_clusters", affected_output="__affected",
+                )  # fmt: skip
+            else:
+                cluster_records(
+                    e, table="standardised", pairs="scored_pairs", threshold=threshold,
+                    output="__person_clusters",
+                )  # fmt: skip
+                n_clustered = n_records
         with stages.stage("person_ids"):
-            person_result = _carry_ids_forward(registry, run, "person", "__person_clusters")
+            person_result = _carry_ids_forward(
+                registry, run, "person", "__person_clusters",
+                affected="__affected" if reclustering else None,
+            )  # fmt: skip
         with stages.stage("households"):
             resolve_households(
                 e, standardised="standardised", persons="__person_ids",
@@ -239,17 +252,40 @@ def _workspace(config: ProjectConfig) -> Iterator[Engine]:
         yield work
 
 
-def _carry_ids_forward(registry: Registry, run: Run, kind: str, clusters: str) -> StableIdResult:
+def _carry_ids_forward(
+    registry: Registry, run: Run, kind: str, clusters: str, *, affected: str | None = None
+) -> StableIdResult:
     """Stable ``<kind>_id``s for ``clusters`` (into ``__<kind>_ids``), carried from the last
-    run's ``persons`` table; the lineage events are appended to ``<kind>_lineage``."""
-    from povlink.ids import assign_stable_ids
+    run's ``persons`` table; the lineage events are appended to ``<kind>_lineage``.
+
+    With ``affected`` (a table of record ids closed under both the previous IDs and the new
+    clusters: each previous ID and each new cluster lies wholly inside it or wholly outside,
+    withdrawn records aside), only those records are assigned; every other record keeps its ID,
+    which its unchanged cluster would inherit anyway, so the result is the same.
+    """
+    from povlink.ids import StableIdResult, assign_stable_ids
 
     e = registry.engine
     id_column = f"{kind}_id"
     previous = None
+    inside = ""
+    if affected is not None:
+        inside = (
+            f"record_id IN (SELECT record_id FROM {affected}) "
+            f"OR record_id NOT IN (SELECT record_id FROM {clusters})"
+        )
+        e.create_table(
+            f"__{kind}_clusters_affected",
+            f"SELECT * FROM {clusters} WHERE record_id IN (SELECT record_id FROM {affected})",
+            temporary=True,
+        )
+        clusters = f"__{kind}_clusters_affected"
     if registry.has_table("persons"):
         previous = f"__previous_{kind}_ids"
-        e.create_table(previous, f"SELECT record_id, {id_column} FROM persons", temporary=True)
+        where = f" WHERE {inside}" if inside else ""
+        e.create_table(
+            previous, f"SELECT record_id, {id_column} FROM persons{where}", temporary=True
+        )
     counter = f"last_{kind}_id"
     result = assign_stable_ids(
         e,
@@ -267,7 +303,29 @@ def _carry_ids_forward(registry: Registry, run: Run, kind: str, clusters: str) -
     registry.append_table(
         f"{kind}_lineage", f"SELECT * FROM __{kind}_events ORDER BY {id_column}, event"
     )
-    return result
+    if affected is None:
+        return result
+    kept = f"SELECT record_id, {id_column} FROM persons WHERE NOT ({inside})"
+    unchanged_ids = int(e.scalar(f"SELECT count(DISTINCT {id_column}) FROM ({kept})"))
+    e.execute(f"INSERT INTO __{kind}_ids {kept}")
+    e.drop_table(clusters)
+    return StableIdResult(
+        last_issued=result.last_issued,
+        records=result.records + int(e.scalar(f"SELECT count(*) FROM ({kept})")),
+        ids=result.ids + unchanged_ids,
+        carried_forward=result.carried_forward + unchanged_ids,
+        created=result.created,
+        retired=result.retired,
+        events=result.events,
+    )
+
+
+def _previous_threshold(registry: Registry) -> float | None:
+    """The threshold the last resolve clustered at (None before the first)."""
+    summary = _previous_summary(registry)
+    if summary is None or summary.get("threshold") is None:
+        return None
+    return float(summary["threshold"])
 
 
 def _previous_summary(registry: Registry) -> dict[str, Any] | None:
@@ -359,24 +417,31 @@ def _term_frequencies(
 
 
 def _store_pairs(registry: Registry, threshold: float, *, incremental: bool) -> None:
-    """Replace ``scored_pairs``: the new pairs, plus (incremental) the previous pairs of records
-    that did not change; ``links`` shows those at or above the threshold."""
-    sql = "SELECT * FROM __new_pairs"
+    """Update ``scored_pairs``: the new pairs, plus (incremental) the previous pairs of records
+    that did not change; ``links`` shows those at or above the threshold.
+
+    An incremental run keeps the previous pairs it replaces in ``__previous_pairs`` and the
+    records added, changed or withdrawn in ``__touched`` (for reclustering).
+    """
+    e = registry.engine
     if incremental:
-        sql = (
-            "SELECT * FROM scored_pairs WHERE unique_id_l NOT IN (SELECT record_id FROM gone) "
-            "AND unique_id_r NOT IN (SELECT record_id FROM gone) UNION ALL " + sql
+        e.create_table(
+            "__touched",
+            "SELECT record_id FROM __changed UNION SELECT record_id FROM __removed",
+            temporary=True,
         )
-        sql = (
-            "WITH gone AS (SELECT record_id FROM __changed UNION ALL "
-            f"SELECT record_id FROM __removed) {sql}"
+        touching = (
+            "unique_id_l IN (SELECT record_id FROM __touched) "
+            "OR unique_id_r IN (SELECT record_id FROM __touched)"
         )
-    registry.engine.create_table("__pairs", sql, temporary=True)
-    registry.replace_table(
-        "scored_pairs", "SELECT * FROM __pairs ORDER BY unique_id_l, unique_id_r"
-    )
-    registry.engine.drop_table("__pairs")
-    registry.engine.execute(
+        e.create_table(
+            "__previous_pairs", f"SELECT * FROM scored_pairs WHERE {touching}", temporary=True
+        )
+        e.execute(f"DELETE FROM scored_pairs WHERE {touching}")
+        e.execute("INSERT INTO scored_pairs SELECT * FROM __new_pairs")
+    else:
+        registry.replace_table("scored_pairs", "SELECT * FROM __new_pairs")
+    e.execute(
         "CREATE OR REPLACE VIEW links AS SELECT unique_id_l AS record_id_l, "
         "unique_id_r AS record_id_r, match_weight, match_probability FROM scored_pairs "
         f"WHERE match_probability >= {threshold!r}"

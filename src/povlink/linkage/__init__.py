@@ -6,7 +6,7 @@ A Fellegi-Sunter model on Splink with comparisons designed for Indonesian regist
 pairs (:func:`cluster_records`), and explanations (:func:`explain_pair`).
 """
 
-from povlink.linkage.clustering import cluster_records
+from povlink.linkage.clustering import cluster_records, recluster_records
 from povlink.linkage.explain import (
     ComparisonEvidence,
     PairExplanation,
@@ -23,4 +23,5 @@ __all__ = [
     "cluster_records",
     "explain_pair",
     "predict_for_records",
+    "recluster_records",
 ]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from povlink.engine import Engine, quote_identifier
 
-__all__ = ["cluster_records", "split_conflicting_cluster"]
+__all__ = ["cluster_records", "linked_closure", "recluster_records", "split_conflicting_cluster"]
 
 _COMPONENTS: Final = "__povlink_components"
 _SPLITS: Final = "__povlink_splits"
@@ -92,6 +92,142 @@ def cluster_records(
         """,
     )
     engine.drop_table(_COMPONENTS)
+
+
+def recluster_records(
+    engine: Engine,
+    *,
+    table: str,
+    pairs: str,
+    threshold: float,
+    previous: str,
+    previous_pairs: str,
+    touched: str,
+    output: str,
+    affected_output: str,
+) -> int:
+    """:func:`cluster_records` after a small change, recomputing only what the change can reach.
+
+    ``previous`` is the last run's result ``(record_id, person_id, cluster_confidence)``, which
+    may hold records no longer in ``table``; ``touched`` ``(record_id)`` the records added,
+    changed or withdrawn since; ``pairs`` the new pairs and ``previous_pairs`` the last run's.
+    Every pair between two untouched records must score as it did (frozen term frequencies make
+    it so, see :mod:`povlink.scoring`).
+
+    The *affected* records are the seeds (touched records and every record paired with one in
+    either run) and everything linked to them at the threshold. They form whole connected
+    components, so clustering them alone, conflict splitting included, gives what clustering
+    everything would. They also hold every previous person that held a touched record (its
+    records were joined by links, which lead from the touched record's partners through
+    unchanged links or other seeds). Every other record lies in an unchanged component and
+    keeps its previous person: a part that never met a touched record is rebuilt from the same
+    links in the same order, with the same NIKs. ``output`` equals what
+    :func:`cluster_records` writes for ``table`` and ``pairs``; ``affected_output`` lists the
+    affected records present in ``table`` (the persons whose IDs may change). Returns its size.
+    """
+    t, p, q = quote_identifier(table), quote_identifier(pairs), quote_identifier(previous)
+    old, hit = quote_identifier(previous_pairs), quote_identifier(touched)
+    seeds, reached = "__povlink_seeds", "__povlink_reached"
+    sub_table, sub_pairs = "__povlink_sub_records", "__povlink_sub_pairs"
+    engine.create_table(
+        seeds,
+        f"""
+        SELECT record_id FROM {hit}
+        UNION SELECT unique_id_l FROM {old}
+            WHERE unique_id_l IN (SELECT record_id FROM {hit})
+               OR unique_id_r IN (SELECT record_id FROM {hit})
+        UNION SELECT unique_id_r FROM {old}
+            WHERE unique_id_l IN (SELECT record_id FROM {hit})
+               OR unique_id_r IN (SELECT record_id FROM {hit})
+        UNION SELECT unique_id_l FROM {p}
+            WHERE unique_id_l IN (SELECT record_id FROM {hit})
+               OR unique_id_r IN (SELECT record_id FROM {hit})
+        UNION SELECT unique_id_r FROM {p}
+            WHERE unique_id_l IN (SELECT record_id FROM {hit})
+               OR unique_id_r IN (SELECT record_id FROM {hit})
+        """,
+        temporary=True,
+    )
+    try:
+        linked_closure(engine, seeds=seeds, pairs=pairs, threshold=threshold, output=reached)
+        engine.create_table(
+            affected_output,
+            f"SELECT record_id FROM {t} WHERE record_id IN (SELECT record_id FROM {reached}) "
+            "ORDER BY record_id",
+            temporary=True,
+        )
+        a = quote_identifier(affected_output)
+        engine.create_table(
+            sub_table, f"SELECT * FROM {t} WHERE record_id IN (SELECT record_id FROM {a})",
+            temporary=True,
+        )  # fmt: skip
+        engine.create_table(
+            sub_pairs,
+            f"SELECT * FROM {p} WHERE unique_id_l IN (SELECT record_id FROM {a}) "
+            f"OR unique_id_r IN (SELECT record_id FROM {a})",
+            temporary=True,
+        )
+        cluster_records(
+            engine, table=sub_table, pairs=sub_pairs, threshold=threshold,
+            output="__povlink_sub_clusters",
+        )  # fmt: skip
+        engine.create_table(
+            output,
+            f"""
+            SELECT record_id, cluster_id, cluster_confidence FROM __povlink_sub_clusters
+            UNION ALL
+            SELECT record_id, min(record_id) OVER (PARTITION BY person_id) AS cluster_id,
+                   CAST(cluster_confidence AS DOUBLE) AS cluster_confidence
+            FROM {q}
+            WHERE record_id NOT IN (SELECT record_id FROM {reached})
+            ORDER BY record_id
+            """,
+        )
+        return engine.count(affected_output)
+    finally:
+        for name in (seeds, reached, sub_table, sub_pairs, "__povlink_sub_clusters"):
+            engine.drop_table(name)
+
+
+def linked_closure(engine: Engine, *, seeds: str, pairs: str, threshold: float, output: str) -> int:
+    """Write ``output`` ``(record_id)``: the records of ``seeds`` and every record joined to one
+    by a chain of pairs at or above ``threshold`` (the union of their connected components).
+
+    Grows a frontier one link at a time, so it costs a join per step of the longest chain, each
+    over the links only; returns the number of records reached.
+    """
+    edges, frontier, step = "__povlink_closure_edges", "__povlink_frontier", "__povlink_step"
+    p = quote_identifier(pairs)
+    engine.create_table(
+        edges,
+        f"SELECT unique_id_l AS a, unique_id_r AS b FROM {p} WHERE match_probability >= "
+        f"{threshold!r} UNION ALL SELECT unique_id_r, unique_id_l FROM {p} "
+        f"WHERE match_probability >= {threshold!r}",
+        temporary=True,
+    )
+    out = quote_identifier(output)
+    engine.create_table(
+        output, f"SELECT DISTINCT record_id FROM {quote_identifier(seeds)}", temporary=True
+    )
+    engine.create_table(frontier, f"SELECT record_id FROM {out}", temporary=True)
+    try:
+        while True:
+            engine.create_table(
+                step,
+                f"SELECT DISTINCT e.b AS record_id FROM {edges} AS e "
+                f"JOIN {frontier} AS f ON e.a = f.record_id "
+                f"WHERE e.b NOT IN (SELECT record_id FROM {out})",
+                temporary=True,
+            )
+            if not engine.count(step):
+                break
+            engine.execute(f"INSERT INTO {out} SELECT record_id FROM {step}")
+            engine.drop_table(frontier)
+            engine.execute(f"ALTER TABLE {step} RENAME TO {frontier}")
+        return engine.count(output)
+    finally:
+        for name in (edges, frontier, step):
+            engine.drop_table(name)
 
 
 def _connected_components(engine: Engine, table: str, pairs: str, threshold: float) -> None:
