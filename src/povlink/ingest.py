@@ -31,7 +31,7 @@ from povlink.engine import Engine, EngineError, quote_identifier, quote_literal
 from povlink.exceptions import DataQualityWarning, SourceError
 from povlink.schema import CANONICAL_FIELDS
 
-__all__ = ["StagedSource", "stage_source"]
+__all__ = ["StagedSource", "file_fingerprint", "source_fingerprint", "stage_source"]
 
 #: Encodings DuckDB's csv reader decodes itself; anything else is transcoded to UTF-8 first.
 _NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
@@ -77,9 +77,26 @@ def stage_source(
         warnings.warn(
             f"source {source.name!r}: the list has no records", DataQualityWarning, stacklevel=2
         )
+    return StagedSource(source.name, table, n, source_fingerprint(source, content_hash), columns)
+
+
+def source_fingerprint(source: Source, content_hash: str) -> str:
+    """A hash of everything that decides what ``source`` stages: the content read (``content_hash``,
+    the file's bytes or the DataFrame's values), the id column, the mapping and how the file is
+    decoded and split. Two reads with the same fingerprint stage the same records."""
     mapping = sorted(source.mapped_columns().items())
-    digest = hashlib.sha256(f"{content_hash}|{source.id_column}|{mapping}".encode()).hexdigest()
-    return StagedSource(source.name, table, n, digest, columns)
+    o = source.options
+    how = f"{o.encoding}|{o.delimiter}|{o.sheet}"
+    return hashlib.sha256(f"{content_hash}|{source.id_column}|{mapping}|{how}".encode()).hexdigest()
+
+
+def file_fingerprint(source: Source) -> str | None:
+    """:func:`source_fingerprint` of the source's file without reading it into the engine (one
+    pass over its bytes), or None when the source has no readable file."""
+    path = source.path
+    if path is None or not path.is_file():
+        return None
+    return source_fingerprint(source, _hash_file(path))
 
 
 # -- reading ------------------------------------------------------------------------------------

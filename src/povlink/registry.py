@@ -32,7 +32,7 @@ from povlink._version import __version__
 from povlink.config import EngineSettings, Source
 from povlink.engine import Engine, EngineError, quote_identifier
 from povlink.exceptions import RegistryError, UnknownRecordError
-from povlink.ingest import stage_source
+from povlink.ingest import file_fingerprint, stage_source
 from povlink.schema import CANONICAL_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "Registry", "Run", "SourceVersion"]
@@ -204,6 +204,11 @@ class Registry:
         *changed* (the old row is closed, a new row opened), and ones no longer in the list are
         *withdrawn*. Earlier versions stay queryable with :meth:`records_at`.
         """
+        if data is None:
+            # An unchanged file is recognised from its bytes, without parsing it again.
+            unchanged = self._unchanged_version(source, file_fingerprint(source))
+            if unchanged is not None:
+                return unchanged
         stage = f"__stage_{source.name}"
         staged = stage_source(self.engine, source, table=stage, data=data)
         try:
@@ -211,18 +216,31 @@ class Registry:
         finally:
             self.engine.drop_table(stage)
 
+    def _unchanged_version(self, source: Source, fingerprint: str | None) -> SourceVersion | None:
+        """The latest version of ``source`` when its fingerprint is ``fingerprint``, else None."""
+        if fingerprint is None:
+            return None
+        latest = self.engine.rows(
+            "SELECT version, content_hash, n_records FROM source_versions WHERE source = ? "
+            "ORDER BY version DESC LIMIT 1",
+            [source.name],
+        )
+        if not latest or latest[0][1] != fingerprint:
+            return None
+        version, _, n_records = latest[0]
+        return SourceVersion(source.name, version, n_records, 0, 0, 0, unchanged=True)
+
     def _store_version(
         self, run: Run, source: Source, content_hash: str, stage: str, n_records: int
     ) -> SourceVersion:
         e = self.engine
-        latest = e.rows(
-            "SELECT version, content_hash FROM source_versions WHERE source = ? "
-            "ORDER BY version DESC LIMIT 1",
-            [source.name],
+        unchanged = self._unchanged_version(source, content_hash)
+        if unchanged is not None:
+            return unchanged
+        latest = e.scalar(
+            "SELECT max(version) FROM source_versions WHERE source = ?", [source.name]
         )
-        if latest and latest[0][1] == content_hash:
-            return SourceVersion(source.name, latest[0][0], n_records, 0, 0, 0, unchanged=True)
-        version = (latest[0][0] + 1) if latest else 1
+        version = int(latest) + 1 if latest is not None else 1
         st = quote_identifier(stage)
         e.create_table(
             "__changes",

@@ -51,6 +51,32 @@ def test_unchanged_file_is_skipped(tmp_path: Path) -> None:
         assert len(reg.versions("dinsos_dtks")) == 1
 
 
+def test_unchanged_file_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recognising an unchanged file costs one pass over its bytes, not a new read."""
+    project = Project.from_toml(write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV}))
+    project.ingest()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged file was staged again")
+
+    monkeypatch.setattr("povlink.registry.stage_source", refuse)
+    (v,) = project.ingest().sources
+    assert (v.unchanged, v.version, v.n_records) == (True, 1, 3)
+
+
+def test_same_bytes_read_another_way_are_a_new_version(tmp_path: Path) -> None:
+    """Changing how a file is decoded (here its encoding) re-reads it: the bytes are the same,
+    the records are not."""
+    files = {"dtks.csv": DTKS_CSV.replace("SITI", "SÉTI")}
+    Project.from_toml(write_project(tmp_path, DTKS_SOURCE, files)).ingest()
+    cp1252 = DTKS_SOURCE + '[source.options]\nencoding = "cp1252"\n'
+    (v,) = Project.from_toml(write_project(tmp_path, cp1252, files)).ingest().sources
+    assert not v.unchanged
+    assert (v.version, v.n_changed) == (2, 1)
+
+
 def test_changed_file_records_added_changed_withdrawn(tmp_path: Path) -> None:
     """A refreshed list becomes version 2; version 1 stays queryable."""
     config = write_project(tmp_path, DTKS_SOURCE, {"dtks.csv": DTKS_CSV})
