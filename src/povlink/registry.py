@@ -367,6 +367,21 @@ class Registry:
         """Store the result of ``sql`` as table ``name`` (inside the current run)."""
         self.engine.create_table(name, sql)
 
+    def move_table(self, source: str, name: str) -> None:
+        """Make table ``source`` the stored table ``name`` (inside the current run), replacing
+        any table of that name; a rename, so nothing is copied."""
+        temporary = self.engine.scalar(
+            "SELECT bool_or(temporary) FROM duckdb_tables() WHERE table_name = ?", [source]
+        )
+        if temporary:  # a temporary table would vanish with the connection: copy it instead
+            self.replace_table(name, f"SELECT * FROM {quote_identifier(source)}")
+            self.engine.drop_table(source)
+            return
+        self.engine.drop_table(name)
+        self.engine.execute(
+            f"ALTER TABLE {quote_identifier(source)} RENAME TO {quote_identifier(name)}"
+        )
+
     def append_table(self, name: str, sql: str) -> None:
         """Append the result of ``sql`` to table ``name``, creating it on first use."""
         if self.engine.has_table(name):

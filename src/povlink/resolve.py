@@ -171,8 +171,7 @@ def resolve_project(
             threshold = model.threshold
             _store_pairs(registry, threshold, incremental=incremental)
             n_pairs = e.count("scored_pairs")
-            registry.replace_table("standardised", "SELECT * FROM __standardised_new")
-            e.drop_table("__standardised_new")
+            registry.move_table("__standardised_new", "standardised")
         # Clusters far from every change stay as they were, unless the threshold moved.
         reclustering = incremental and _previous_threshold(registry) == threshold
         with stages.stage("cluster", lambda: n_clustered):

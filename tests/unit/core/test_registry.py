@@ -246,3 +246,17 @@ def test_a_source_without_path_or_data_is_refused(tmp_path: Path) -> None:
     source = Source(name="kis", id_column="NO")
     with pytest.raises(ConfigError, match="source\\(s\\) kis have no path"):
         Project(ProjectConfig(registry=tmp_path / "r.duckdb", sources=[source]))
+
+
+@pytest.mark.parametrize("temporary", [False, True])
+def test_moved_table_outlives_the_connection(tmp_path: Path, temporary: bool) -> None:
+    """move_table stores a table under a new name, replacing the old one, even when the table
+    moved was temporary (which a rename would lose when the registry closes)."""
+    path = tmp_path / "registry.duckdb"
+    with Registry(path) as reg, reg.run("test"):
+        reg.replace_table("stored", "SELECT 1 AS x")
+        reg.engine.create_table("fresh", "SELECT 2 AS x", temporary=temporary)
+        reg.move_table("fresh", "stored")
+    with Registry(path, read_only=True) as reg:
+        assert reg.engine.rows("SELECT x FROM stored") == [(2,)]
+        assert not reg.has_table("fresh")
