@@ -13,10 +13,11 @@ confidence only its best pairs.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.linkage import LinkageModel
+from povlink.linkage.blocking import link_input_sql
 from povlink.linkage.model import PAIR_COLUMNS, build_link_input, splink_linker
 
 __all__ = ["PAIR_FLOOR", "compute_term_frequencies", "score_pairs", "term_frequency_columns"]
@@ -86,17 +87,21 @@ def score_pairs(
     :data:`~povlink.linkage.model.PAIR_COLUMNS` and only pairs at or above :data:`PAIR_FLOOR`.
     """
     model.check_is_fitted()
-    build_link_input(engine, table, _LINK_INPUT)
     settings = model.settings_
-    if only is not None:
+    if only is None:
+        build_link_input(engine, table, _LINK_INPUT)
+    else:
+        rules = settings["blocking_rules_to_generate_predictions"]
+        subset = _candidates_of_changed(engine, table, only, rules)
+        build_link_input(engine, subset, _LINK_INPUT)
+        if subset != table:
+            engine.drop_table(subset)
         engine.execute(f"ALTER TABLE {_LINK_INPUT} ADD COLUMN {_CHANGED_FLAG} INTEGER DEFAULT 0")
         engine.execute(
             f"UPDATE {_LINK_INPUT} SET {_CHANGED_FLAG} = 1 WHERE unique_id IN "
             f"(SELECT record_id FROM {quote_identifier(only)})"
         )
-        settings["blocking_rules_to_generate_predictions"] = [
-            _restricted(rule) for rule in settings["blocking_rules_to_generate_predictions"]
-        ]
+        settings["blocking_rules_to_generate_predictions"] = [_restricted(r) for r in rules]
     with splink_linker(engine, settings, _LINK_INPUT) as linker:
         api = linker._db_api
         for column in term_frequency_columns(model):
@@ -120,6 +125,73 @@ def score_pairs(
         )
         for column in term_frequency_columns(model):
             engine.drop_table(f"__povlink_tf_{column}")
+
+
+def _candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any]) -> str:
+    """The records of ``table`` that are changed (in ``only``) or that some blocking rule could
+    pair with a changed record, as a temporary table; ``table`` itself when that cannot be told.
+
+    An incremental run then builds the link input and blocks a few thousand records, not the
+    city. A rule's candidates are found from its equality conditions (``l.a = r.b``), in both
+    directions, over a narrow table of the blocking keys; the pairs (and, the term frequencies
+    being frozen, their scores) are exactly those blocking the whole table would give. A rule
+    without such a condition, or one that explodes arrays, leaves the whole table.
+    """
+    import sqlglot
+    from splink.internals.blocking import blocking_rule_to_obj
+
+    conditions: list[list[tuple[str, str]]] = []
+    for rule in rules:
+        spec: dict[str, Any] = {"blocking_rule": rule} if isinstance(rule, str) else dict(rule)
+        if spec.get("arrays_to_explode"):
+            return table
+        spec.setdefault("sql_dialect", "duckdb")
+        keys: list[tuple[str, str]] = blocking_rule_to_obj(cast(Any, spec))._equi_join_conditions
+        if not keys:
+            return table
+        conditions.append(keys)
+    needed = sorted(
+        {
+            column.name
+            for keys in conditions
+            for pair in keys
+            for expr in pair
+            for column in sqlglot.parse_one(expr, dialect="duckdb").find_all(sqlglot.exp.Column)
+        }
+    )
+    available = set(engine.columns(table))
+    narrow, found, subset = "__povlink_blocking_keys", "__povlink_candidates", "__povlink_subset"
+    engine.create_table(
+        narrow,
+        f"SELECT unique_id, unique_id IN (SELECT record_id FROM {quote_identifier(only)}) "
+        f"AS {_CHANGED_FLAG}, {', '.join(quote_identifier(c) for c in needed)} "
+        f"FROM ({link_input_sql(table, available)})",
+        temporary=True,
+    )
+    selects = [f"SELECT unique_id FROM {narrow} WHERE {_CHANGED_FLAG}"]
+    for keys in conditions:
+        left, right = [k[0] for k in keys], [k[1] for k in keys]
+        for mine, theirs in ((left, right), (right, left)):
+            wanted = ", ".join(f"{expr} AS k{i}" for i, expr in enumerate(mine))
+            offered = ", ".join(f"{expr} AS k{i}" for i, expr in enumerate(theirs))
+            on = " AND ".join(f"o.k{i} = w.k{i}" for i in range(len(keys)))
+            selects.append(
+                f"SELECT o.unique_id FROM (SELECT unique_id, {offered} FROM {narrow}) AS o "
+                f"SEMI JOIN (SELECT DISTINCT {wanted} FROM {narrow} WHERE {_CHANGED_FLAG}) AS w "
+                f"ON {on}"
+            )
+    try:
+        engine.create_table(found, " UNION ".join(selects), temporary=True)
+        engine.create_table(
+            subset,
+            f"SELECT * FROM {quote_identifier(table)} "
+            f"WHERE record_id IN (SELECT unique_id FROM {found})",
+            temporary=True,
+        )
+    finally:
+        engine.drop_table(narrow)
+        engine.drop_table(found)
+    return subset
 
 
 def _restricted(rule: Any) -> Any:

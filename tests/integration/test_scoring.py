@@ -1,0 +1,53 @@
+"""Incremental scoring: the pairs of a few changed records equal those of scoring everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from povlink.engine import Engine
+from povlink.linkage import LinkageModel
+from povlink.project import Project
+from povlink.resolve import stored_model_json
+from povlink.scoring import score_pairs
+
+
+@pytest.fixture(scope="module")
+def workspace(resolved_city: Path) -> tuple[Engine, LinkageModel]:
+    """The resolved city's standardised records, model and term frequencies in a workspace."""
+    work = Engine()
+    with Project.from_toml(resolved_city / "povlink.toml").open_registry(read_only=True) as reg:
+        for table in ("standardised", "term_frequencies"):
+            work.copy_table(reg.engine, f"SELECT * FROM {table}", table)
+        text = stored_model_json(reg)
+    assert text is not None
+    model = LinkageModel.from_json(text)
+    score_pairs(
+        work, model, "standardised", term_frequencies="term_frequencies", output="everything"
+    )
+    return work, model
+
+
+@pytest.mark.parametrize("share", [0.003, 0.03, 0.3])
+def test_scoring_only_changed_records_gives_their_pairs_of_a_full_run(
+    workspace: tuple[Engine, LinkageModel], share: float
+) -> None:
+    """Candidates are cut down to the records that can pair with a changed one; the pairs and
+    scores are exactly the full run's pairs that involve a changed record."""
+    work, model = workspace
+    work.create_table(
+        "changed",
+        f"SELECT record_id FROM standardised WHERE hash(record_id) % 1000 < {share * 1000}",
+    )
+    assert work.count("changed") > 0
+    score_pairs(
+        work, model, "standardised", term_frequencies="term_frequencies", output="rescored",
+        only="changed",
+    )  # fmt: skip
+    expected = work.rows(
+        "SELECT * FROM everything WHERE unique_id_l IN (SELECT record_id FROM changed) "
+        "OR unique_id_r IN (SELECT record_id FROM changed) ORDER BY ALL"
+    )
+    assert work.rows("SELECT * FROM rescored ORDER BY ALL") == expected
+    assert expected, "the changed records have pairs"
