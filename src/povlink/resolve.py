@@ -136,7 +136,7 @@ def resolve_project(
     """
     from povlink.households import resolve_households
     from povlink.linkage import cluster_records, recluster_records
-    from povlink.scoring import score_pairs
+    from povlink.scoring import candidates_of_changed, score_pairs
 
     e = registry.engine
     stages = _Stages(_previous_summary(registry))
@@ -152,15 +152,23 @@ def resolve_project(
             _standardise(e, config)
             changes = _changes_since_last_run(registry, full=full or retrain)
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
+        # The workspace receives only the records it needs: all of them to train or to score
+        # everything, the changed records and their blocking candidates to score incrementally.
         with _workspace(config) as work:
-            work.copy_table(e, "SELECT * FROM __standardised_new", "standardised")
             with stages.stage("train"):
                 model, trained = _model(work, registry, run, config, retrain=retrain)
                 _term_frequencies(work, registry, model, trained=trained)
             incremental = changes is not None and not trained
             with stages.stage("predict", lambda: n_new_pairs):
                 if incremental:
+                    rules = model.settings_["blocking_rules_to_generate_predictions"]
+                    subset = candidates_of_changed(e, "__standardised_new", "__changed", rules)
+                    work.copy_table(e, f"SELECT * FROM {subset}", "standardised")
                     work.copy_table(e, "SELECT record_id FROM __changed", "__changed")
+                    if subset != "__standardised_new":
+                        e.drop_table(subset)
+                else:
+                    _copy_all_records(work, registry)
                 score_pairs(
                     work, model, "standardised", term_frequencies="term_frequencies",
                     output="pairwise", only="__changed" if incremental else None,
@@ -401,6 +409,12 @@ def _row_hash_sql(columns: list[str]) -> str:
     return f"md5(concat_ws(chr(31), {values}))"
 
 
+def _copy_all_records(work: Engine, registry: Registry) -> None:
+    """Every standardised record into the workspace as ``standardised`` (once per run)."""
+    if not work.has_table("standardised"):
+        work.copy_table(registry.engine, "SELECT * FROM __standardised_new", "standardised")
+
+
 def _term_frequencies(
     work: Engine, registry: Registry, model: LinkageModel, *, trained: bool
 ) -> None:
@@ -409,6 +423,7 @@ def _term_frequencies(
     from povlink.scoring import compute_term_frequencies
 
     if trained or not registry.has_table("term_frequencies"):
+        _copy_all_records(work, registry)
         compute_term_frequencies(work, model, "standardised", "term_frequencies")
         registry.engine.copy_table(work, "SELECT * FROM term_frequencies", "term_frequencies")
     else:
@@ -491,6 +506,7 @@ def _model(
         if config.linkage.threshold is not None:
             model.threshold = config.linkage.threshold
         return model, False
+    _copy_all_records(work, registry)
     kwargs: dict[str, Any] = {"seed": config.linkage.seed}
     if config.linkage.threshold is not None:
         kwargs["threshold"] = config.linkage.threshold

@@ -20,7 +20,13 @@ from povlink.linkage import LinkageModel
 from povlink.linkage.blocking import link_input_sql
 from povlink.linkage.model import PAIR_COLUMNS, build_link_input, splink_linker
 
-__all__ = ["PAIR_FLOOR", "compute_term_frequencies", "score_pairs", "term_frequency_columns"]
+__all__ = [
+    "PAIR_FLOOR",
+    "candidates_of_changed",
+    "compute_term_frequencies",
+    "score_pairs",
+    "term_frequency_columns",
+]
 
 #: Scored pairs below this match probability are not kept (they never link and barely change
 #: a record's confidence).
@@ -92,7 +98,7 @@ def score_pairs(
         build_link_input(engine, table, _LINK_INPUT)
     else:
         rules = settings["blocking_rules_to_generate_predictions"]
-        subset = _candidates_of_changed(engine, table, only, rules)
+        subset = candidates_of_changed(engine, table, only, rules)
         build_link_input(engine, subset, _LINK_INPUT)
         if subset != table:
             engine.drop_table(subset)
@@ -127,7 +133,7 @@ def score_pairs(
             engine.drop_table(f"__povlink_tf_{column}")
 
 
-def _candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any]) -> str:
+def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any]) -> str:
     """The records of ``table`` that are changed (in ``only``) or that some blocking rule could
     pair with a changed record, as a temporary table; ``table`` itself when that cannot be told.
 
