@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ __all__ = ["StagedSource", "file_fingerprint", "source_fingerprint", "stage_sour
 
 #: Encodings DuckDB's csv reader decodes itself; anything else is transcoded to UTF-8 first.
 _NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
+#: Bytes 0x80-0x9F: control characters in latin-1, which DuckDB's latin-1 reader refuses
+#: (Windows files stated as latin-1 often hold cp1252 quotes or the euro sign there).
+_C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
 _CHUNK = 1 << 22  # bytes read at a time when hashing and checking a file's encoding
 
 
@@ -201,6 +205,7 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
             "[source.options]; use a Python codec name such as 'utf-8', 'latin-1' or 'cp1252'"
         ) from None
     native = codec.name in _NATIVE_ENCODINGS
+    latin1, c1_controls = codec.name == "iso8859-1", False
     decoder = codec.incrementaldecoder("strict")
     digest = hashlib.sha256()
     copy_path = tmp / f"{source.name}.utf8.csv"
@@ -223,6 +228,7 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
                 ) from None
             line += chunk.count(b"\n")
             out.write(text)
+            c1_controls = c1_controls or (latin1 and _C1_CONTROLS.search(chunk) is not None)
         try:
             out.write(decoder.decode(b"", final=True))
         except UnicodeDecodeError:
@@ -230,6 +236,14 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
                 f"source {source.name!r}: {path.name} ends in the middle of a "
                 f"{source.options.encoding} character (line {line})"
             ) from None
+    if c1_controls:  # DuckDB refuses these bytes in latin-1 text: transcode after all
+        with (
+            path.open("r", encoding="latin-1", newline="") as f,
+            copy_path.open("w", encoding="utf-8", newline="") as out_copy,
+        ):
+            while text := f.read(_CHUNK):
+                out_copy.write(text)
+        native = False
     return digest.hexdigest(), (path if native else copy_path)
 
 

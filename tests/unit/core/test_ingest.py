@@ -43,6 +43,16 @@ def test_latin1_semicolon_quoted_fields(tmp_path: Path, engine: Engine) -> None:
     assert _stage(engine, source)["full_name"].tolist() == ["José; Jr"]
 
 
+def test_latin1_file_with_control_bytes_is_read(tmp_path: Path, engine: Engine) -> None:
+    """Bytes 0x80-0x9F are control characters in latin-1 (often cp1252 quotes in a file stated
+    as latin-1); the engine's reader refuses them, so the file is transcoded and read as
+    stated, not refused."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"ID,NIK,NAMA\n1,33,Jos\xe9\n2,34,O\x92Neil\n")
+    source = _source(path, options={"encoding": "latin-1"})
+    assert _stage(engine, source)["full_name"].tolist() == ["José", "O\x92Neil"]
+
+
 def test_encoding_the_engine_lacks_is_transcoded(tmp_path: Path, engine: Engine) -> None:
     """cp1252 (not native to the engine) is decoded in Python first."""
     path = tmp_path / "a.csv"
