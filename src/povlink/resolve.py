@@ -207,18 +207,7 @@ def resolve_project(
             )  # fmt: skip
             _carry_ids_forward(registry, run, "household", "__household_clusters")
         with stages.stage("store"):
-            registry.replace_table(
-                "persons",
-                """
-                SELECT s.record_id, s.source, p.person_id, h.household_id,
-                       c.cluster_confidence
-                FROM standardised AS s
-                JOIN __person_ids AS p ON p.record_id = s.record_id
-                JOIN __household_ids AS h ON h.record_id = s.record_id
-                JOIN __person_clusters AS c ON c.record_id = s.record_id
-                ORDER BY s.record_id
-                """,
-            )
+            _store_persons(registry, update=incremental)
             e.execute(
                 "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
             )
@@ -526,6 +515,35 @@ def stored_model_json(registry: Registry) -> str | None:
         return None
     value = registry.engine.scalar("SELECT settings_json FROM models ORDER BY run_id DESC LIMIT 1")
     return None if value is None else str(value)
+
+
+def _store_persons(registry: Registry, *, update: bool) -> None:
+    """Write ``persons`` from this run's IDs; ``update`` changes only the rows that differ
+    (a refresh touches few), else the table is written anew in record order."""
+    e = registry.engine
+    rows = """
+        SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
+        FROM standardised AS s
+        JOIN __person_ids AS p ON p.record_id = s.record_id
+        JOIN __household_ids AS h ON h.record_id = s.record_id
+        JOIN __person_clusters AS c ON c.record_id = s.record_id
+    """
+    if not update or not registry.has_table("persons"):
+        registry.replace_table("persons", f"{rows} ORDER BY s.record_id")
+        return
+    e.create_table("__persons_new", rows, temporary=True)
+    same = (
+        "n.record_id = o.record_id AND n.source = o.source AND n.person_id = o.person_id "
+        "AND n.household_id = o.household_id AND n.cluster_confidence = o.cluster_confidence"
+    )
+    e.execute(
+        f"DELETE FROM persons AS o WHERE NOT EXISTS (SELECT 1 FROM __persons_new AS n WHERE {same})"
+    )
+    e.execute(
+        "INSERT INTO persons SELECT * FROM __persons_new AS n WHERE NOT EXISTS "
+        "(SELECT 1 FROM persons AS o WHERE o.record_id = n.record_id) ORDER BY n.record_id"
+    )
+    e.drop_table("__persons_new")
 
 
 def _update_id_history(registry: Registry, run: Run) -> None:
