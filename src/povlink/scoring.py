@@ -108,7 +108,7 @@ def score_pairs(
             f"(SELECT record_id FROM {quote_identifier(only)})"
         )
         settings["blocking_rules_to_generate_predictions"] = [_restricted(r) for r in rules]
-    with splink_linker(engine, settings, _LINK_INPUT) as linker:
+    with splink_linker(engine, settings, _LINK_INPUT, validate=False) as linker:
         api = linker._db_api
         for column in term_frequency_columns(model):
             lookup = f"__povlink_tf_{column}"

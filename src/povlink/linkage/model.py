@@ -420,10 +420,16 @@ def build_link_input(engine: Engine, table: str, name: str = _LINK_INPUT) -> Non
 
 @contextlib.contextmanager
 def splink_linker(
-    engine: Engine, settings: dict[str, Any], link_input: str = _LINK_INPUT
+    engine: Engine,
+    settings: dict[str, Any],
+    link_input: str = _LINK_INPUT,
+    *,
+    validate: bool = True,
 ) -> Iterator[Linker]:
     """A Splink linker over the link input table ``link_input`` (see :func:`build_link_input`).
 
+    ``validate=False`` skips Splink's check of the settings against the input's columns (about
+    a second of SQL parsing), for a trained model scoring the link input it was built for.
     Splink's working tables and the link input are dropped afterwards.
     """
     from splink import Linker
@@ -438,7 +444,7 @@ def splink_linker(
         splink_logger.setLevel(logging.ERROR)
     try:
         records = db_api.register(link_input)
-        linker = Linker(records, settings, log_level=None)
+        linker = Linker(records, settings, log_level=None, validate_settings=validate)
         yield linker
     finally:
         splink_logger.setLevel(level)
