@@ -1,26 +1,40 @@
 """One-record matching: the most likely persons for one applicant, without changing the registry.
 
-A service opens a :class:`Matcher` once (it loads the model and indexes the registry's records)
-and then matches many records quickly; :meth:`povlink.Project.match` opens one for a single call.
+A service opens a :class:`Matcher` once and then matches many records quickly;
+:meth:`povlink.Project.match` opens one for a single call.
 
-The same rules serve one record as the bulk path: the record is standardised by
-:func:`~povlink.standardise.standardise_table` on a one-row table, candidates are the registry
-records that the stored model's blocking rules would pair with it, and the pairs are scored by
-Splink's own comparison SQL with the stored model (term frequencies from the whole registry).
+The same rules serve one record as the bulk path:
+
+1. *standardise*: the record goes through :func:`~povlink.standardise.standardise_record`, the
+   statement that standardises whole tables;
+2. *search*: the candidates are the registry records that one of the stored model's blocking rules
+   pairs with the record. Opening the matcher keeps the registry's link input (with its term
+   frequencies, person and household) in memory as an Arrow table and, for each equality rule, the
+   hash of every record's key in sorted order; a match looks its keys up by binary search;
+3. *score*: Splink's own SQL for the stored model (the statements of Splink's ``compare_records``,
+   generated once) compares the record with the candidates, joined on the blocking rules
+   themselves, with the term frequencies stored beside the model, as a full resolve does;
+4. *group*: the best pair of each person, most likely first.
+
+A SQL engine plans every statement it runs, and Splink's comparison SQL takes it some milliseconds
+to plan; it is stored as a view, so that at least it is not parsed again for every record.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from povlink.engine import Engine, quote_identifier
+from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.exceptions import ConfigError, RegistryError
 from povlink.schema import CANONICAL_FIELDS, StandardisedRecord, sql_columns
 
@@ -30,34 +44,47 @@ if TYPE_CHECKING:
 __all__ = ["Matcher"]
 
 _QUERY_ID: Final = "query:1"
-_QUERY_COLUMNS: Final = {
-    "record_id": "VARCHAR",
-    "source": "VARCHAR",
-    **sql_columns(StandardisedRecord),
-}
-_EQUALITY = re.compile(r"^\s*l\.(\w+)\s*=\s*r\.(\w+)\s*$")
+_EQUALITY: Final = re.compile(r"^\s*l\.(\w+)\s*=\s*r\.(\w+)\s*$")
+_RESULT_COLUMNS: Final = ("person_id", "household_id", "match_probability", "match_weight")
+
+# Names in the matcher's own engine: the registered Arrow tables and the views over them.
+_BASE: Final = "__povlink_match_base"  # every registry record (Arrow, registered once)
+_RECORD: Final = "__povlink_match_record"  # the standardised record (Arrow, one row)
+_CANDIDATES: Final = "__povlink_match_candidates"  # the candidates' rows of _BASE (Arrow)
+_LINK: Final = "__povlink_match_link"  # view: its link input, keys and term-frequency values
+_QUERY: Final = "__povlink_match_query"  # its link input with term frequencies (Arrow)
+_SCORES: Final = "__povlink_match_scores"  # view: Splink's scores of the record's pairs
+_ROW: Final = "__row"  # position of a record in _BASE
 
 
 @dataclass(frozen=True)
 class _Rule:
-    """A blocking rule as (query column, registry column) equalities."""
+    """A blocking rule as Splink SQL and, for an equality rule, its (record, registry) columns."""
 
-    pairs: tuple[tuple[str, str], ...]
+    sql: str
+    pairs: tuple[tuple[str, str], ...] | None
 
 
-def _parse_rule(sql: str) -> _Rule | None:
-    """``l.a = r.b AND l.c = r.d`` as equalities; None for any other form of rule."""
+def _parse_rule(sql: str) -> _Rule:
+    """``l.a = r.b AND l.c = r.d`` with its equalities; other forms of rule without."""
     pairs = []
     for part in re.split(r"\s+AND\s+", sql.strip(), flags=re.IGNORECASE):
         found = _EQUALITY.match(part.strip("() "))
         if found is None:
-            return None
+            return _Rule(sql, None)
         pairs.append((found.group(1), found.group(2)))
-    return _Rule(tuple(pairs))
+    return _Rule(sql, tuple(pairs))
+
+
+def _key_sql(columns: Sequence[str]) -> str:
+    """The hash of a blocking key, NULL when one of its columns is (such a rule pairs nothing)."""
+    present = " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in columns)
+    values = ", ".join(quote_identifier(c) for c in columns)
+    return f"CASE WHEN {present} THEN hash({values}) END"
 
 
 class Matcher:
-    """Match single records against a resolved registry, read-only.
+    """Match single records against a resolved registry, read-only and safe to share by threads.
 
     >>> with project.matcher() as matcher:          # doctest: +SKIP
     ...     matcher.match({"nik": "3374014101850001", "full_name": "Siti Aminah"})
@@ -65,12 +92,12 @@ class Matcher:
 
     def __init__(self, project: Project) -> None:
         from povlink.linkage import LinkageModel
-        from povlink.linkage.blocking import link_input_sql
         from povlink.resolve import stored_model_json
+        from povlink.scoring import term_frequency_columns
         from povlink.standardise import load_regions
 
-        self._config = project.config
         self._regions = load_regions(project.config.regions)
+        self._lock = threading.Lock()
         with project.open_registry(read_only=True) as registry:
             if not registry.has_table("persons"):
                 raise RegistryError("the registry has no persons yet; run `povlink resolve` first")
@@ -78,43 +105,131 @@ class Matcher:
             if text is None:
                 raise RegistryError("the registry holds no trained model; run `povlink resolve`")
             self.model = LinkageModel.from_json(text)
-            self._settings: dict[str, Any] = self.model.settings_
-            self._work = Engine(threads=project.config.engine.threads)
-            e = registry.engine
-            available = set(e.columns("standardised"))
-            self._available = available
-            link_input = link_input_sql("standardised", available)
-            self._work.copy_table(
-                e,
-                f"SELECT i.*, p.person_id, p.household_id FROM ({link_input}) AS i "
-                "JOIN persons AS p ON p.record_id = i.unique_id",
-                "__base",
+            settings: dict[str, Any] = self.model.settings_
+            self._tf_columns = term_frequency_columns(self.model)
+            rules = [
+                _parse_rule(r if isinstance(r, str) else r["blocking_rule"])
+                for r in settings.get("blocking_rules_to_generate_predictions", [])
+            ]
+            self._base, self._index = self._load_base(registry.engine, rules)
+        self._work = Engine(threads=1)
+        try:
+            self._create_views(settings, [r.sql for r in rules])
+        except BaseException:
+            self._work.close()
+            raise
+        self._levels = {c["output_column_name"]: _level_labels(c) for c in settings["comparisons"]}
+
+    # -- opening -------------------------------------------------------------------------------
+    def _load_base(
+        self, registry: Engine, rules: list[_Rule]
+    ) -> tuple[pa.Table, list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]]:
+        """Every record's link input, person, household and term frequencies; the key index.
+
+        One pass over the registry. The index holds, for each rule that :attr:`_hashed` keeps,
+        every record's key hash in sorted order beside the record's row.
+        """
+        from povlink.linkage.blocking import link_input_sql
+
+        link_input = link_input_sql("standardised", set(registry.columns("standardised")))
+        types = dict(registry.rows(f"SELECT column_name, column_type FROM (DESCRIBE {link_input})"))
+        # A hash finds a key only among values of the same type; other rules join in the engine.
+        self._hashed = [
+            rule
+            for rule in rules
+            if rule.pairs is not None
+            and all(types.get(a, "?") == types.get(b, "!") for a, b in rule.pairs)
+        ]
+        self._joined = [rule.sql for rule in rules if rule not in self._hashed]
+        if registry.has_table("term_frequencies"):
+            frequencies = "SELECT column_name, value, tf FROM term_frequencies"
+        else:  # a model stored before models carried their term frequencies: today's records
+            frequencies = " UNION ALL ".join(
+                [
+                    f"SELECT {quote_literal(c)}, CAST({quote_identifier(c)} AS VARCHAR), "
+                    f"CAST(count(*) AS DOUBLE) / sum(count(*)) OVER () FROM li "
+                    f"WHERE {quote_identifier(c)} IS NOT NULL GROUP BY 1, 2"
+                    for c in self._tf_columns
+                ]
+                + ["SELECT '' AS column_name, '' AS value, CAST(0 AS DOUBLE) AS tf WHERE false"]
             )
-        self._tf_columns = sorted(
-            {
-                level["tf_adjustment_column"]
-                for c in self._settings["comparisons"]
-                for level in c["comparison_levels"]
-                if level.get("tf_adjustment_column")
-            }
+        ctes = f"WITH li AS ({link_input}), frequencies AS ({frequencies}) "
+        self._tf: dict[str, dict[str, float]] = {c: {} for c in self._tf_columns}
+        for column, value, tf in registry.rows(
+            f"{ctes}SELECT column_name, value, tf FROM frequencies"
+        ):
+            if column in self._tf:
+                self._tf[column][value] = tf
+        select = ["li.*", "p.person_id", "p.household_id"]
+        joins = []
+        for i, c in enumerate(self._tf_columns):
+            select.append(f"t{i}.tf AS {quote_identifier('tf_' + c)}")
+            joins.append(
+                f"LEFT JOIN (SELECT value, tf FROM frequencies WHERE column_name = "
+                f"{quote_literal(c)}) AS t{i} "
+                f"ON t{i}.value = CAST(li.{quote_identifier(c)} AS VARCHAR)"
+            )
+        select += [
+            f"{_key_sql([b for _, b in rule.pairs or ()])} AS __k{i}"
+            for i, rule in enumerate(self._hashed)
+        ]
+        table = registry.arrow(
+            f"{ctes}SELECT {', '.join(select)} FROM li "
+            f"JOIN persons AS p ON p.record_id = li.unique_id {' '.join(joins)}"
+        ).combine_chunks()
+        index = []
+        for i in range(len(self._hashed)):
+            keys = table.column(f"__k{i}")
+            rows = np.flatnonzero(keys.is_valid().to_numpy(zero_copy_only=False))
+            values = keys.drop_null().to_numpy().astype(np.uint64, copy=False)
+            order = np.argsort(values, kind="stable")
+            index.append((values[order], rows[order]))
+        base = table.drop_columns([f"__k{i}" for i in range(len(self._hashed))])
+        return base.append_column(_ROW, pa.array(np.arange(base.num_rows, dtype=np.int64))), index
+
+    def _create_views(self, settings: Mapping[str, Any], rules: Sequence[str]) -> None:
+        """The record's link input and keys, and Splink's scores of its pairs, as views.
+
+        A match registers the record twice: standardised (``_RECORD``, read by the view ``_LINK``
+        that derives its link input, keys and term-frequency values), then as link input with
+        its term frequencies (``_QUERY``, the left side of every pair).
+        """
+        from povlink.linkage.blocking import link_input_sql
+
+        w = self._work
+        types = sql_columns(StandardisedRecord)
+        empty = ", ".join(
+            [f"CAST(NULL AS VARCHAR) AS {c}" for c in ("record_id", "source")]
+            + [f"CAST(NULL AS {t}) AS {quote_identifier(f)}" for f, t in types.items()]
         )
-        self._prepare_term_frequencies()
-        rules = [
-            r if isinstance(r, str) else r["blocking_rule"]
-            for r in self._settings.get("blocking_rules_to_generate_predictions", [])
-        ]
-        self._rules = [rule for rule in map(_parse_rule, rules) if rule is not None]
-        self._joins = [
-            sql for sql, rule in zip(rules, map(_parse_rule, rules), strict=True) if rule is None
-        ]
-        for column in sorted({rule.pairs[0][1] for rule in self._rules}):
-            index = quote_identifier(f"__idx_{column}")
-            self._work.execute(f"CREATE INDEX {index} ON __base ({quote_identifier(column)})")
-        self._levels = {
-            c["output_column_name"]: _level_labels(c) for c in self._settings["comparisons"]
-        }
-        self._cache_key = f"povlink-match-{id(self)}"
-        self._db_api = self._work.splink_api()  # built once: its constructor costs ~40 ms
+        self._record_schema: pa.Schema = w.arrow(f"SELECT {empty} LIMIT 0").schema
+        excluded = {"person_id", "household_id", _ROW}
+        self._query_schema = pa.schema([f for f in self._base.schema if f.name not in excluded])
+        w.register(_BASE, self._base)
+        w.register(_RECORD, self._record_schema.empty_table())
+        w.register(_QUERY, self._query_schema.empty_table())
+        w.register(_CANDIDATES, self._base.slice(0, 0))
+        link_input = link_input_sql(_RECORD, {"record_id", "source", *types})
+        values = "".join(
+            f", CAST({quote_identifier(c)} AS VARCHAR) AS __v{i}"
+            for i, c in enumerate(self._tf_columns)
+        )
+        keys = "".join(
+            f", {_key_sql([a for a, _ in rule.pairs or ()])} AS __k{i}"
+            for i, rule in enumerate(self._hashed)
+        )
+        w.execute(
+            f"CREATE OR REPLACE TEMP VIEW {_LINK} AS SELECT *{values}{keys} FROM ({link_input})"
+        )
+        self._link_width = len(w.columns(_LINK)) - len(self._tf_columns) - len(self._hashed)
+        gammas = "".join(f", gamma_{c['output_column_name']}" for c in settings["comparisons"])
+        w.execute(
+            f"CREATE OR REPLACE TEMP VIEW {_SCORES} AS SELECT unique_id_r, match_probability, "
+            f"match_weight{gammas} FROM ({_scoring_sql(settings, rules)}) AS scored"
+        )
+        # A match reads a few rows: planning its statements is most of the work. The optimiser
+        # pays off only on many rows, and it never changes a result.
+        w.execute("PRAGMA disable_optimizer")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -131,25 +246,6 @@ class Matcher:
     ) -> None:
         self.close()
 
-    def _prepare_term_frequencies(self) -> None:
-        """``tf_<column>`` beside each value, from the whole registry (as Splink computes them)."""
-        for column in self._tf_columns:
-            c = quote_identifier(column)
-            self._work.create_table(
-                f"__tf_{column}",
-                f"SELECT {c}, CAST(count(*) AS DOUBLE) / (SELECT count({c}) FROM __base) "
-                f"AS tf_{column} FROM __base WHERE {c} IS NOT NULL GROUP BY {c}",
-            )
-        select = ["b.*"] + [f"t_{c}.tf_{c}" for c in self._tf_columns]
-        joins = " ".join(
-            f"LEFT JOIN __tf_{c} AS t_{c} ON t_{c}.{quote_identifier(c)} = b.{quote_identifier(c)}"
-            for c in self._tf_columns
-        )
-        if self._tf_columns:
-            self._work.create_table(
-                "__base", f"SELECT {', '.join(select)} FROM __base AS b {joins}"
-            )
-
     # -- matching ------------------------------------------------------------------------------
     def match(self, record: Mapping[str, object], *, top: int = 5) -> pd.DataFrame:
         """The ``top`` most likely persons for ``record`` (canonical raw field names).
@@ -158,103 +254,144 @@ class Matcher:
         ``match_probability``, ``match_weight``, ``record_id`` (the registry record that matched
         best) and, for that pair, the level of each comparison (``level_<comparison>``).
         """
+        pairs, people = self._pairs(record)
+        best: dict[str, tuple[Any, ...]] = {}
+        for pair in pairs:
+            best.setdefault(people[pair[0]][0], pair)
+        return self._frame(list(best.values())[: max(top, 0)], people)
+
+    def score_candidates(self, record: Mapping[str, object]) -> pd.DataFrame:
+        """Every registry record that a blocking rule pairs with ``record``, with its score.
+
+        One row per registry record, most likely first (ties: the smaller ``record_id``), with
+        the columns of :meth:`match`; the scores a resolve would give the same pairs.
+        """
+        pairs, people = self._pairs(record)
+        return self._frame(pairs, people)
+
+    def _pairs(
+        self, record: Mapping[str, object]
+    ) -> tuple[list[tuple[Any, ...]], dict[str, tuple[str, str]]]:
+        """The scored pairs, most likely first, and each candidate's person and household."""
         unknown = sorted(set(record) - set(CANONICAL_FIELDS))
         if unknown:
             raise ConfigError(
                 f"unknown field(s) {', '.join(unknown)}; a record uses the canonical fields: "
                 f"{', '.join(CANONICAL_FIELDS)}"
             )
-        self._load_query(record)
-        candidates = self._candidates()
-        if candidates == 0:
-            return _empty_result(list(self._levels))
-        scored = self._score()
-        return self._by_person(scored, top)
-
-    def _load_query(self, record: Mapping[str, object]) -> None:
-        from povlink.linkage.blocking import link_input_sql
-        from povlink.standardise import standardise_table
-
-        values = {
-            f: (None if record.get(f) is None else str(record.get(f))) for f in CANONICAL_FIELDS
-        }
-        frame = pd.DataFrame(
-            [{"record_id": _QUERY_ID, "source": "query", **values}], dtype="string"
+        standardised = self._standardise(record)
+        with self._lock:
+            candidates = self._search(standardised)
+            scored = self._score(candidates) if candidates.num_rows else []
+        people = dict(
+            zip(
+                candidates.column("unique_id").to_pylist(),
+                zip(
+                    candidates.column("person_id").to_pylist(),
+                    candidates.column("household_id").to_pylist(),
+                    strict=True,
+                ),
+                strict=True,
+            )
         )
+        return sorted(scored, key=lambda r: (-r[1], r[0])), people
+
+    def _standardise(self, record: Mapping[str, object]) -> pa.Table:
+        """The record standardised, as the one-row table the views read."""
+        from povlink.standardise import standardise_record
+
+        text = {f: None if record.get(f) is None else str(record.get(f)) for f in CANONICAL_FIELDS}
+        values = standardise_record(text, regions=self._regions)
+        row = {"record_id": _QUERY_ID, "source": "query", **values}
+        return pa.Table.from_pylist([row], schema=self._record_schema)
+
+    def _search(self, standardised: pa.Table) -> pa.Table:
+        """The registry records that a blocking rule pairs with the record (call under the lock).
+
+        Registers the record's link input as ``_QUERY`` on the way.
+        """
         w = self._work
-        w.register("__query_frame", frame)
-        try:
-            w.create_table("__query_raw", "SELECT * FROM __query_frame")
-        finally:
-            w.unregister("__query_frame")
-        standardise_table(w, "__query_raw", "__query_std", regions=self._regions)
-        joins = " ".join(
-            f"LEFT JOIN __tf_{c} AS t_{c} ON t_{c}.{quote_identifier(c)} = q.{quote_identifier(c)}"
-            for c in self._tf_columns
-        )
-        tf = "".join(f", t_{c}.tf_{c}" for c in self._tf_columns)
-        link_input = link_input_sql("__query_std", set(_QUERY_COLUMNS))
-        w.create_table("__query", f"SELECT q.*{tf} FROM ({link_input}) AS q {joins}")
+        w.register(_RECORD, standardised)
+        row = w.rows(f"SELECT * FROM {_LINK}")[0]
+        n, m = self._link_width, len(self._tf_columns)
+        query = dict(zip(self._query_schema.names, row[:n], strict=False))
+        for i, column in enumerate(self._tf_columns):
+            query[f"tf_{column}"] = self._tf[column].get(row[n + i])
+        w.register(_QUERY, pa.Table.from_pylist([query], schema=self._query_schema))
+        found = []
+        for (values, rows), key in zip(self._index, row[n + m :], strict=True):
+            if key is not None:
+                h = np.uint64(key)
+                found.append(rows[np.searchsorted(values, h) : np.searchsorted(values, h, "right")])
+        for sql in self._joined:  # any other form of rule: a join over every record
+            joined = w.rows(f"SELECT r.{_ROW} FROM {_QUERY} AS l JOIN {_BASE} AS r ON {sql}")
+            found.append(np.array([r for (r,) in joined], dtype=np.int64))
+        if not found:
+            return self._base.slice(0, 0)
+        return self._base.take(pa.array(np.unique(np.concatenate(found))))
 
-    def _candidates(self) -> int:
-        """Registry records that a blocking rule pairs with the query; returns how many."""
-        query = self._work.rows("SELECT * FROM __query")[0]
-        names = self._work.columns("__query")
-        values = dict(zip(names, query, strict=True))
-        parts: list[str] = []
-        params: list[object] = []
-        for rule in self._rules:
-            if any(values.get(q) is None for q, _ in rule.pairs):
-                continue
-            where = " AND ".join(f"{quote_identifier(b)} = ?" for _, b in rule.pairs)
-            parts.append(f"SELECT rowid AS rid FROM __base WHERE {where}")
-            params.extend(values[q] for q, _ in rule.pairs)
-        for sql in self._joins:
-            parts.append(f"SELECT r.rowid AS rid FROM __query AS l JOIN __base AS r ON {sql}")
-        if not parts:
-            self._work.create_table("__candidates", "SELECT * FROM __base WHERE false")
-            return 0
-        self._work.execute(
-            "CREATE OR REPLACE TABLE __candidates AS SELECT * FROM __base WHERE rowid IN "
-            f"({' UNION '.join(parts)})",
-            params,
-        )
-        return self._work.count("__candidates")
+    def _score(self, candidates: pa.Table) -> list[tuple[Any, ...]]:
+        """Splink's scores of the record with each candidate (call under the lock)."""
+        self._work.register(_CANDIDATES, candidates)
+        return self._work.rows(f"SELECT * FROM {_SCORES}")
 
-    def _score(self) -> pd.DataFrame:
-        from splink.internals.realtime import compare_records
+    def _frame(
+        self, pairs: list[tuple[Any, ...]], people: Mapping[str, tuple[str, str]]
+    ) -> pd.DataFrame:
+        """Scored pairs as the result table, comparison vector values as level labels."""
+        if not pairs:
+            return _empty_result(list(self._levels))
+        out: dict[str, list[Any]] = {
+            "person_id": [people[p[0]][0] for p in pairs],
+            "household_id": [people[p[0]][1] for p in pairs],
+            "match_probability": [p[1] for p in pairs],
+            "match_weight": [p[2] for p in pairs],
+            "record_id": [p[0] for p in pairs],
+        }
+        for i, (name, labels) in enumerate(self._levels.items(), start=3):
+            out[f"level_{name}"] = [labels.get(int(p[i]), str(p[i])) for p in pairs]
+        return pd.DataFrame(out)
 
-        db_api = self._db_api
-        result = compare_records(
-            "__query", "__candidates", self._settings, db_api, sql_cache_key=self._cache_key
-        )
-        frame: pd.DataFrame = result.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-        result.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-        return frame
 
-    def _by_person(self, scored: pd.DataFrame, top: int) -> pd.DataFrame:
-        people = self._work.query(
-            "SELECT unique_id, person_id, household_id FROM __candidates"
-        ).rename(columns={"unique_id": "unique_id_r"})
-        scored = scored.merge(people, on="unique_id_r")
-        scored = scored.sort_values(
-            ["match_probability", "unique_id_r"], ascending=[False, True], kind="stable"
+def _scoring_sql(settings: Mapping[str, Any], rules: Sequence[str]) -> str:
+    """Splink's SQL scoring the pairs of the record (``l``) with the candidates (``r``).
+
+    The statements of Splink's ``compare_records``, with two changes that leave every score as
+    it is: the candidates are joined on the blocking rules (which drops any record that a key's
+    hash found by coincidence), and only the scores and comparison levels are kept (Splink's
+    "training mode" output, which is cheaper to plan than every input and weight column).
+    """
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.predict import predict_from_comparison_vectors_sqls
+    from splink.internals.settings_creator import SettingsCreator
+
+    s = SettingsCreator.from_path_or_dict(dict(settings)).get_settings("duckdb")
+    s._retain_matching_columns = False
+    s._retain_intermediate_calculation_columns = False
+    on = " OR ".join(f"({rule})" for rule in rules) or "false"
+    pipeline = CTEPipeline()
+    pipeline.enqueue_sql(
+        f"SELECT {', '.join(s._columns_to_select_for_blocking)}, 0 AS match_key "
+        f"FROM {_QUERY} AS l JOIN {_CANDIDATES} AS r ON {on}",
+        "__splink__compare_two_records_blocked",
+    )
+    pipeline.enqueue_sql(
+        f"SELECT {', '.join(s._columns_to_select_for_comparison_vector_values)} "
+        "FROM __splink__compare_two_records_blocked",
+        "__splink__df_comparison_vectors",
+    )
+    pipeline.enqueue_list_of_sqls(
+        predict_from_comparison_vectors_sqls(
+            unique_id_input_columns=s.column_info_settings.unique_id_input_columns,
+            core_model_settings=s.core_model_settings,
+            sql_dialect=SplinkDialect.from_string("duckdb"),
+            retain_matching_columns=False,
+            retain_intermediate_calculation_columns=False,
+            training_mode=True,
         )
-        best = scored.drop_duplicates("person_id").head(top)
-        out = pd.DataFrame(
-            {
-                "person_id": best["person_id"].to_numpy(),
-                "household_id": best["household_id"].to_numpy(),
-                "match_probability": best["match_probability"].to_numpy(),
-                "match_weight": best["match_weight"].to_numpy(),
-                "record_id": best["unique_id_r"].to_numpy(),
-            }
-        )
-        for name, labels in self._levels.items():
-            gamma = f"gamma_{name}"
-            if gamma in best.columns:
-                out[f"level_{name}"] = [labels.get(int(g), str(g)) for g in best[gamma]]
-        return out.reset_index(drop=True)
+    )
+    return str(pipeline.generate_cte_pipeline_sql())
 
 
 def _level_labels(comparison: Mapping[str, Any]) -> dict[int, str]:
@@ -274,7 +411,7 @@ def _level_labels(comparison: Mapping[str, Any]) -> dict[int, str]:
 
 
 def _empty_result(comparisons: list[str]) -> pd.DataFrame:
-    columns = ["person_id", "household_id", "match_probability", "match_weight", "record_id"]
+    columns = [*_RESULT_COLUMNS, "record_id"]
     return pd.DataFrame(columns=columns + [f"level_{c}" for c in comparisons])
 
 
