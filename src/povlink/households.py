@@ -55,6 +55,35 @@ The rules, in the order they apply
    household key) and by address (kelurahan, RW, RT and street text): each connected group is a
    household, and a record linked to none is alone.
 
+Incremental resolution
+----------------------
+A refresh changes few records, and the rules read, for each record, only records *related* to it:
+
+* records of the same person, and records of the same KK number;
+* when one of the two has no KK number: records of the same household key (source and key), of
+  the same kelurahan and street address, or of the same mother's name in the same kelurahan, at
+  compatible places (RW and RT equal where both give them);
+* a record without a KK number (a child) and a woman (sex F or unknown) whose full name is the
+  child's mother's name, in the same kelurahan at a compatible place.
+
+Every step (the KK graph, principal heads, stale cards, the votes, the "exactly one household fits"
+tests, the grouping and the smallest-record labels) stays inside a connected group of related
+records, so each group's households are what the rules give for that group alone. Given the
+previous run, ``resolve_households(..., previous=PreviousHouseholds(...))`` therefore
+
+1. takes as seeds the records new, changed (in a column the rules read) or withdrawn, and those
+   whose person ID changed;
+2. collects the affected records: every current record related to a seed's old or new row, then
+   every record related to an affected one, round by round, until a round adds none;
+3. runs the rules on the affected records alone and keeps the previous row of every other record:
+   its group holds no seed and was related to no seed before, so it is the same group as in the
+   previous run, with the same households.
+
+The output is exactly that of a full resolution. The keys of the relations are compared by
+hash (a collision can only add records to the affected ones). When the affected records exceed
+``max_share`` of all records (a very common address or name, a linkage error gluing many persons)
+the collection stops and every record is resolved: slower, never different.
+
 Output
 ------
 ``(record_id, household_cluster, household_evidence)`` ordered by ``record_id``:
@@ -67,6 +96,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from povlink.engine import Engine, quote_identifier
@@ -75,6 +105,9 @@ from povlink.ids import StableIdResult, assign_stable_ids
 
 __all__ = [
     "HOUSEHOLD_EVIDENCE",
+    "INCREMENTAL_MAX_SHARE",
+    "HouseholdResolution",
+    "PreviousHouseholds",
     "assign_household_ids",
     "connected_components",
     "resolve_households",
@@ -113,6 +146,43 @@ _REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
 _MAX_KKS_PER_PERSON: Final[int] = 4
 
 _Q = quote_identifier
+
+#: An incremental resolution gives up (and resolves every record) when the records a change can
+#: reach exceed this share of all records: resolving them costs about as much as the whole.
+INCREMENTAL_MAX_SHARE: Final[float] = 0.25
+
+
+@dataclass(frozen=True)
+class PreviousHouseholds:
+    """The last run's households and the inputs they were resolved from, for an incremental run.
+
+    ``households`` is that run's output ``(record_id, household_cluster, household_evidence)``;
+    ``standardised`` the standardised records it read (at least the columns the rules read) and
+    ``persons`` its ``record_id`` → ``person_id`` (or ``cluster_id``) table. The three must
+    belong together: ``households`` is exactly what :func:`resolve_households` wrote for the
+    other two.
+    """
+
+    standardised: str
+    persons: str
+    households: str
+
+
+@dataclass(frozen=True)
+class HouseholdResolution:
+    """What :func:`resolve_households` did.
+
+    ``records`` is the number of records placed, ``resolved`` how many of them the rules placed
+    in this run (all of them unless ``incremental``; the others kept their previous row),
+    ``rounds`` how many rounds it took to collect the records a change can reach, and ``reason``
+    why a resolution given previous households was full (None when it was incremental).
+    """
+
+    records: int
+    resolved: int
+    incremental: bool
+    rounds: int
+    reason: str | None
 
 
 class _Work:
@@ -238,20 +308,70 @@ def resolve_households(
     standardised: str = "standardised",
     persons: str = "person_clusters",
     output: str = "household_clusters",
-) -> None:
+    previous: PreviousHouseholds | None = None,
+    changed: str | None = None,
+    max_share: float = INCREMENTAL_MAX_SHARE,
+) -> HouseholdResolution:
     """Write ``output`` ``(record_id, household_cluster, household_evidence)`` for every record.
 
     ``standardised`` is the output of :mod:`povlink.standardise`; ``persons`` maps
     ``record_id`` to ``person_id`` or ``cluster_id`` (a record missing there is its own person).
     The rules are in the module docstring. The result depends only on the tables' contents, not
     on their row order.
+
+    With ``previous`` (the last run's households and the inputs they were resolved from), only
+    the records a change can reach are resolved again and every other record keeps its previous
+    row; the output is identical to a full resolution (see "Incremental resolution" in the module
+    docstring). ``changed`` optionally names a table with a ``record_id`` column listing every
+    record new, changed or withdrawn since then (a superset is fine); without it the changes are
+    found by comparing the household columns of the two runs. When the reachable part exceeds
+    ``max_share`` of the records, or ``previous`` cannot be used, the resolution is full; the
+    result says which happened and why.
     """
     person_column = _check_inputs(engine, standardised, persons)
     work = _Work(output)
     try:
-        _resolve(engine, work, standardised, persons, person_column, output)
+        base = _base_sql(standardised, persons, person_column)
+        reason = "no previous households given"
+        if previous is not None:
+            done, reason = _resolve_incrementally(
+                engine, work, standardised, persons, previous, changed, max_share, output
+            )
+            if done is not None:
+                return done
+        _resolve(engine, work, base, output)
+        _check_every_record_once(engine, standardised, output)
+        records = engine.count(output)
+        return HouseholdResolution(
+            records=records, resolved=records, incremental=False, rounds=0, reason=reason
+        )
     finally:
         work.drop_all(engine)
+
+
+def _base_sql(
+    standardised: str, persons: str, person_column: str, *, only: str | None = None
+) -> str:
+    """SQL: every record (or those whose ID is in the table ``only``) as the rules see it:
+    ``record_id, source, kk, hkey, rel, person, full_name, mother_name, sex, kel, rw, rt,
+    address``.
+
+    ``person`` is ``'p|'`` and the person ID, or ``'r|'`` and the record ID for a record without
+    a person; ``hkey`` the household key scoped by its source.
+    """
+    where = f"JOIN {only} AS a ON a.record_id = s.record_id" if only else ""
+    return f"""
+        SELECT s.record_id, s.source,
+               s.kk_number AS kk,
+               CASE WHEN s.household_key IS NOT NULL
+                    THEN s.source || '|' || CAST(s.household_key AS VARCHAR) END AS hkey,
+               s.relationship AS rel,
+               {_person_label("s.record_id", "p.pid")} AS person,
+               s.full_name, s.mother_name, s.sex, s.kelurahan_code AS kel,
+               s.rw, s.rt, s.address
+        FROM {_Q(standardised)} AS s {where}
+        LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
+        """
 
 
 def _table_writer(engine: Engine, w: _Work) -> Callable[[str, str], None]:
@@ -263,36 +383,11 @@ def _table_writer(engine: Engine, w: _Work) -> Callable[[str, str], None]:
     return table
 
 
-def _resolve(
-    engine: Engine,
-    w: _Work,
-    standardised: str,
-    persons: str,
-    person_column: str,
-    output: str,
-) -> None:
+def _resolve(engine: Engine, w: _Work, base: str, output: str, *, temporary: bool = False) -> None:
+    """All the rules over the records ``base`` yields; writes ``output``."""
     table = _table_writer(engine, w)
     # -- the evidence of each record -------------------------------------------------------------
-    table(
-        "base",
-        f"""
-        SELECT s.record_id, s.source,
-               s.kk_number AS kk,
-               CASE WHEN s.household_key IS NOT NULL
-                    THEN s.source || '|' || CAST(s.household_key AS VARCHAR) END AS hkey,
-               s.relationship AS rel,
-               CASE WHEN p.pid IS NOT NULL THEN 'p|' || p.pid ELSE 'r|' || s.record_id END
-                   AS person,
-               s.full_name, s.mother_name, s.sex, s.kelurahan_code AS kel,
-               s.rw, s.rt, s.address
-        FROM {_Q(standardised)} AS s
-        LEFT JOIN (
-            SELECT CAST(record_id AS VARCHAR) AS record_id,
-                   CAST({_Q(person_column)} AS VARCHAR) AS pid
-            FROM {_Q(persons)}
-        ) AS p ON p.record_id = s.record_id
-        """,
-    )
+    table("base", base)
     _group_cards(engine, w)
     _place_card_records(engine, w)
     _place_records_without_card(engine, w)
@@ -316,8 +411,8 @@ def _resolve(
         ) AS l
         ORDER BY record_id
         """,
+        temporary=temporary,
     )
-    _check_every_record_once(engine, standardised, output)
 
 
 def _group_cards(engine: Engine, w: _Work) -> None:
@@ -632,6 +727,325 @@ def _check_every_record_once(engine: Engine, standardised: str, output: str) -> 
             f"household resolution wrote {total} rows for {distinct} records, but "
             f"{standardised!r} has {expected}; record IDs in {standardised!r} must be unique"
         )
+
+
+# -- incremental resolution ------------------------------------------------------------------------
+
+
+def _persons_sql(persons: str, person_column: str) -> str:
+    """SQL: ``(record_id, pid)`` of a persons table, both as text."""
+    return (
+        f"(SELECT CAST(record_id AS VARCHAR) AS record_id, "
+        f"CAST({_Q(person_column)} AS VARCHAR) AS pid FROM {_Q(persons)})"
+    )
+
+
+def _person_label(record: str, pid: str) -> str:
+    """SQL: the ``person`` of :func:`_base_sql`."""
+    return f"CASE WHEN {pid} IS NOT NULL THEN 'p|' || {pid} ELSE 'r|' || {record} END"
+
+
+def _node_columns(s: str, person: str) -> str:
+    """SQL select list: a standardised row ``s`` as a node of the closure (see "Incremental
+    resolution" in the module docstring), with ``person`` its person label.
+
+    Keys are hashed from their text, so that an old and a new row compare alike whatever the
+    column types; two keys of the same hash only add records to the closure.
+    """
+
+    def key(*columns: str) -> str:
+        present = " AND ".join(f"{s}.{c} IS NOT NULL" for c in columns)
+        text = ", ".join(f"CAST({s}.{c} AS VARCHAR)" for c in columns)
+        return f"CASE WHEN {present} THEN hash({text}) END"
+
+    return f"""
+        {s}.record_id, hash({person}) AS person, {key("kk_number")} AS kk,
+        {s}.kk_number IS NULL AS no_kk,
+        CASE WHEN {s}.household_key IS NOT NULL
+             THEN hash({s}.source || '|' || CAST({s}.household_key AS VARCHAR)) END AS hkey,
+        {key("kelurahan_code", "address")} AS place,
+        {key("kelurahan_code", "mother_name")} AS mother,
+        CASE WHEN {s}.sex IS NULL OR {s}.sex = 'F'
+             THEN {key("kelurahan_code", "full_name")} END AS woman,
+        {s}.rw, {s}.rt
+    """
+
+
+#: The columns of a node row (:func:`_node_columns`).
+_NODE_COLUMNS: Final[tuple[str, ...]] = (
+    "record_id",
+    "person",
+    "kk",
+    "no_kk",
+    "hkey",
+    "place",
+    "mother",
+    "woman",
+    "rw",
+    "rt",
+)
+
+#: ``n`` (a node) and ``f`` (a frontier record) are at compatible places: RW and RT equal where
+#: both give them (the ``same_place`` condition of the mother and address rules).
+_COMPATIBLE_PLACE: Final[str] = (
+    "(n.rw IS NULL OR f.rw IS NULL OR n.rw = f.rw) "
+    "AND (n.rt IS NULL OR f.rt IS NULL OR n.rt = f.rt)"
+)
+
+
+def _neighbours_sql(nodes: str, no_kk_nodes: str, frontier: str) -> str:
+    """SQL: the node rows of ``nodes`` related to a row of ``frontier`` (possibly repeated).
+
+    Two records are related when a rule can read one of them while placing the other (see
+    "Incremental resolution" in the module docstring). ``no_kk_nodes`` holds the rows of
+    ``nodes`` without a KK number, which most relations need on one side.
+    """
+    columns = ", ".join(f"n.{c}" for c in _NODE_COLUMNS)
+
+    def related(side: str, key: str, frontier_key: str, condition: str) -> str:
+        return f"""
+            SELECT {columns} FROM {side} AS n
+            JOIN (
+                SELECT DISTINCT {frontier_key} AS key, rw, rt FROM {frontier}
+                WHERE {frontier_key} IS NOT NULL AND {condition}
+            ) AS f ON f.key = n.{key}
+            WHERE {_COMPATIBLE_PLACE}
+        """
+
+    def same(key: str) -> str:
+        return f"""
+            SELECT {columns} FROM {nodes} AS n
+            JOIN (SELECT DISTINCT {key} FROM {frontier} WHERE {key} IS NOT NULL) AS f
+              ON f.{key} = n.{key}
+        """
+
+    return " UNION ALL ".join(
+        [
+            same("person"),
+            same("kk"),
+            # the same household key, one of the two without a card
+            f"""
+            SELECT {columns} FROM {no_kk_nodes} AS n
+            JOIN (SELECT DISTINCT hkey FROM {frontier} WHERE hkey IS NOT NULL) AS f
+              ON f.hkey = n.hkey
+            UNION ALL
+            SELECT {columns} FROM {nodes} AS n
+            JOIN (SELECT DISTINCT hkey FROM {frontier} WHERE hkey IS NOT NULL AND no_kk) AS f
+              ON f.hkey = n.hkey
+            """,
+            # the same address or mother's name at a compatible place, one without a card
+            related(no_kk_nodes, "place", "place", "TRUE"),
+            related(nodes, "place", "place", "no_kk"),
+            related(no_kk_nodes, "mother", "mother", "TRUE"),
+            related(nodes, "mother", "mother", "no_kk"),
+            # a woman of a child's mother's name at a compatible place, the child without a card
+            related(nodes, "woman", "mother", "no_kk"),
+            related(no_kk_nodes, "mother", "woman", "TRUE"),
+        ]
+    )
+
+
+def _check_previous(
+    engine: Engine, previous: PreviousHouseholds, changed: str | None
+) -> str | None:
+    """Why the previous run cannot be used, if so.
+
+    Missing tables or columns are the caller's error and raise; a previous household table that
+    does not cover the previous records is a reason to resolve every record.
+    """
+    _check_inputs(engine, previous.standardised, previous.persons)
+    wanted: dict[str, tuple[str, ...]] = {
+        previous.households: ("record_id", "household_cluster", "household_evidence")
+    }
+    if changed is not None:
+        wanted[changed] = ("record_id",)
+    for table, columns in wanted.items():
+        if not engine.has_table(table):
+            raise RegistryError(
+                f"table {table!r} not found; an incremental household resolution needs the "
+                "previous run's households and, if given, the table of changed records"
+            )
+        missing = [c for c in columns if c not in engine.columns(table)]
+        if missing:
+            raise RegistryError(
+                f"table {table!r} lacks the columns {', '.join(missing)}; it has "
+                f"{', '.join(engine.columns(table))}"
+            )
+    held, expected = engine.count(previous.households), engine.count(previous.standardised)
+    if held != expected:
+        return f"the previous households have {held} rows for {expected} previous records"
+    return None
+
+
+def _find_seeds(
+    engine: Engine,
+    w: _Work,
+    standardised: str,
+    persons: str,
+    previous: PreviousHouseholds,
+    changed: str | None,
+) -> None:
+    """Write ``nodes`` (every record as a node, and whether it is a seed), ``seed_ids`` (the
+    seeds, withdrawn ones included) and ``seed_old`` (the previous node rows of the seeds)."""
+    table = _table_writer(engine, w)
+    person_column = _check_inputs(engine, standardised, persons)
+    previous_column = _check_inputs(engine, previous.standardised, previous.persons)
+    new_label = _person_label("s.record_id", "p.pid")
+    if changed is not None:
+        table(
+            "listed",
+            f"SELECT DISTINCT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(changed)}",
+        )
+        differs = "c.record_id IS NOT NULL"
+        compare = f"LEFT JOIN {w('listed')} AS c ON c.record_id = s.record_id"
+    else:
+        differs = "o.record_id IS NULL OR " + " OR ".join(
+            f"s.{c} IS DISTINCT FROM o.{c}" for c in _REQUIRED_COLUMNS[1:]
+        )
+        compare = (
+            f"LEFT JOIN (SELECT {', '.join(_REQUIRED_COLUMNS)} FROM "
+            f"{_Q(previous.standardised)}) AS o ON o.record_id = s.record_id"
+        )
+    table(
+        "nodes",
+        f"""
+        SELECT {_node_columns("s", new_label)},
+               {differs} AS differs,
+               {differs} OR {new_label} IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
+                   AS seed
+        FROM {_Q(standardised)} AS s
+        LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
+        LEFT JOIN {_persons_sql(previous.persons, previous_column)} AS op
+          ON op.record_id = s.record_id
+        {compare}
+        """,
+    )
+    previous_ids = (
+        f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(previous.standardised)}"
+    )
+    if changed is not None:
+        # Withdrawn records are listed; the records not listed must be the same before and now.
+        _check_unlisted_records_are_kept(engine, w, previous_ids, changed)
+        gone = f"SELECT p.record_id FROM ({previous_ids}) AS p JOIN {w('listed')} USING (record_id)"
+    else:
+        gone = f"""
+            SELECT record_id FROM ({previous_ids}) AS p
+            WHERE record_id NOT IN (SELECT record_id FROM {w("nodes")})
+        """
+    table("seed_ids", f"SELECT record_id FROM {w('nodes')} WHERE seed UNION {gone}")
+    table(
+        "seed_old",
+        f"""
+        SELECT {_node_columns("s", _person_label("s.record_id", "op.pid"))}
+        FROM {_Q(previous.standardised)} AS s
+        JOIN {w("seed_ids")} AS seed ON seed.record_id = s.record_id
+        LEFT JOIN {_persons_sql(previous.persons, previous_column)} AS op
+          ON op.record_id = s.record_id
+        """,
+    )
+
+
+def _check_unlisted_records_are_kept(
+    engine: Engine, w: _Work, previous_ids: str, changed: str
+) -> None:
+    """Refuse a table of changed records that misses a record added or withdrawn.
+
+    The records it does not list must be the same set before and now: compared by their number
+    and the sum of their IDs' hashes (a difference in the values of a listed record cannot be
+    seen without comparing every row, which the table exists to avoid).
+    """
+    now = engine.rows(
+        f"SELECT count(*), coalesce(sum(hash(record_id)), 0) FROM {w('nodes')} WHERE NOT differs"
+    )[0]
+    before = engine.rows(
+        f"""
+        SELECT count(*), coalesce(sum(hash(record_id)), 0) FROM ({previous_ids}) AS p
+        WHERE record_id NOT IN (SELECT record_id FROM {w("listed")})
+        """
+    )[0]
+    if now != before:
+        raise RegistryError(
+            f"table {changed!r} does not list every record added or withdrawn since the previous "
+            f"run: {before[0]} records are not listed among the previous ones and {now[0]} among "
+            "the current ones; it must list every record new, changed or withdrawn since then"
+        )
+
+
+def _resolve_incrementally(
+    engine: Engine,
+    w: _Work,
+    standardised: str,
+    persons: str,
+    previous: PreviousHouseholds,
+    changed: str | None,
+    max_share: float,
+    output: str,
+) -> tuple[HouseholdResolution | None, str]:
+    """Resolve only the records a change can reach; (None, why) when every record must be."""
+    if (unusable := _check_previous(engine, previous, changed)) is not None:
+        return None, unusable
+    table = _table_writer(engine, w)
+    _find_seeds(engine, w, standardised, persons, previous, changed)
+    records = engine.count(w.raw("nodes"))
+    columns = ", ".join(_NODE_COLUMNS)
+    # -- the closure: every record related to an affected one, until nothing is added ----------
+    table("no_kk_nodes", f"SELECT {columns} FROM {w('nodes')} WHERE no_kk")
+    table("affected", f"SELECT record_id FROM {w('nodes')} WHERE seed")
+    table(
+        "frontier",
+        f"SELECT {columns} FROM {w('nodes')} WHERE seed "
+        f"UNION ALL SELECT {columns} FROM {w('seed_old')}",
+    )
+    limit = max_share * records
+    rounds = 0
+    if engine.count(w.raw("affected")) > limit:
+        return None, f"more than {max_share:.0%} of the {records} records changed"
+    while engine.count(w.raw("frontier")):
+        rounds += 1
+        neighbours = _neighbours_sql(w("nodes"), w("no_kk_nodes"), w("frontier"))
+        table(
+            "found",
+            f"""
+            SELECT DISTINCT * FROM ({neighbours}) AS r
+            WHERE record_id NOT IN (SELECT record_id FROM {w("affected")})
+            """,
+        )
+        engine.execute(f"INSERT INTO {w('affected')} SELECT record_id FROM {w('found')}")
+        if engine.count(w.raw("affected")) > limit:
+            return None, (
+                f"a change reaches more than {max_share:.0%} of the {records} records "
+                f"(after {rounds} round{'s' if rounds > 1 else ''})"
+            )
+        table("frontier", f"SELECT * FROM {w('found')}")
+    # -- the rules over the affected records; every other record keeps its previous row --------
+    person_column = _check_inputs(engine, standardised, persons)
+    _resolve(
+        engine,
+        w,
+        _base_sql(standardised, persons, person_column, only=w("affected")),
+        w.raw("part"),
+        temporary=True,
+    )
+    engine.create_table(
+        output,
+        f"""
+        SELECT CAST(record_id AS VARCHAR) AS record_id,
+               CAST(household_cluster AS VARCHAR) AS household_cluster,
+               CAST(household_evidence AS VARCHAR) AS household_evidence
+        FROM {_Q(previous.households)}
+        WHERE record_id NOT IN (SELECT record_id FROM {w("affected")})
+          AND record_id NOT IN (SELECT record_id FROM {w("seed_ids")})
+        UNION ALL
+        SELECT record_id, household_cluster, household_evidence FROM {w("part")}
+        ORDER BY record_id
+        """,
+    )
+    _check_every_record_once(engine, standardised, output)
+    resolved = engine.count(w.raw("affected"))
+    done = HouseholdResolution(
+        records=records, resolved=resolved, incremental=True, rounds=rounds, reason=None
+    )
+    return done, ""
 
 
 def assign_household_ids(

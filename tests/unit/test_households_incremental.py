@@ -1,0 +1,311 @@
+"""Incremental household resolution on hand-built runs: what a change reaches, and what it keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from povlink.engine import Engine
+from povlink.exceptions import RegistryError
+from povlink.households import (
+    HouseholdResolution,
+    PreviousHouseholds,
+    resolve_households,
+)
+from tests.tables import load_standardised
+
+# KK numbers: 33 74 CC DDMMYY SSSS (the middle six digits are the card's recording date).
+KK_PARENTS = "3374011503100001"  # 15-03-2010
+KK_SPLIT = "3374010207230002"  # 02-07-2023, the married child's new card
+KK_OTHER = "3374020505150004"
+KK_FAR = "3374030606160005"
+PLACE = {"kelurahan_code": "33.74.01.1001", "rw": 3, "rt": 5}
+PREVIOUS = PreviousHouseholds(
+    standardised="old_standardised", persons="old_persons", households="old_households"
+)
+#: An unrelated family, in every run: the incremental resolution must keep it as it was.
+BYSTANDERS = [
+    {"record_id": "dtks:90", "person": "x1", "kk_number": KK_FAR, "relationship": "head"},
+    {"record_id": "dtks:91", "person": "x2", "kk_number": KK_FAR, "relationship": "child"},
+    {"record_id": "kis:90", "person": "x1", "kk_number": KK_FAR},
+]
+
+
+def record(record_id: str, person: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A standardised record; ``person`` is its person (default: itself)."""
+    return {"record_id": record_id, "person": person or record_id, **fields}
+
+
+def load(engine: Engine, records: list[dict[str, Any]], prefix: str) -> None:
+    """Write ``<prefix>_standardised`` and ``<prefix>_persons`` from record dicts."""
+    frame = pd.DataFrame(records)
+    frame["source"] = frame["record_id"].str.split(":").str[0]
+    load_standardised(engine, frame)
+    engine.execute(f"ALTER TABLE standardised RENAME TO {prefix}_standardised")
+    engine.execute(f"ALTER TABLE person_clusters RENAME TO {prefix}_persons")
+
+
+def refresh(
+    engine: Engine,
+    old: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    **options: Any,
+) -> HouseholdResolution:
+    """Resolve ``old`` in full, then ``new`` in full and incrementally (``full_households`` and
+    ``incremental``)."""
+    load(engine, old, "old")
+    resolve_households(
+        engine, standardised="old_standardised", persons="old_persons", output="old_households"
+    )
+    load(engine, new, "new")
+    tables = {"standardised": "new_standardised", "persons": "new_persons"}
+    resolve_households(engine, **tables, output="full_households")
+    options = {"max_share": 1.0, **options}
+    return resolve_households(engine, **tables, output="incremental", previous=PREVIOUS, **options)
+
+
+def rows(engine: Engine, table: str) -> list[tuple[Any, ...]]:
+    return engine.rows(f"SELECT * FROM {table} ORDER BY record_id")
+
+
+def households(engine: Engine, table: str) -> dict[str, str]:
+    return {r: h for r, h, _ in rows(engine, table)}
+
+
+def test_new_card_at_an_address_makes_the_address_rule_ambiguous(engine: Engine) -> None:
+    """An unchanged record placed by its address goes alone when a second card moves in."""
+    address = {**PLACE, "address": "JL MAWAR NO 2"}
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, **address),
+        record("pelatihan:1", **address),
+        *BYSTANDERS,
+    ]
+    new = [*old, record("kis:7", kk_number=KK_OTHER, **address)]
+    result = refresh(engine, old, new)
+    assert households(engine, "old_households")["pelatihan:1"] == "dtks:1"
+    assert households(engine, "incremental")["pelatihan:1"] == "pelatihan:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert (result.incremental, result.resolved) == (True, 3)
+
+
+def test_new_card_makes_an_unchanged_record_stale(engine: Engine) -> None:
+    """A child's new card arriving moves her unchanged head record off her parents' card."""
+    old = [
+        record("dtks:1", "father", kk_number=KK_PARENTS, relationship="head"),
+        record("dtks:2", "sari", kk_number=KK_PARENTS, relationship="child"),
+        record("rutilahu:1", "sari", kk_number=KK_PARENTS, relationship="head"),
+        *BYSTANDERS,
+    ]
+    new = [
+        *old,
+        record("kis:1", "sari", kk_number=KK_SPLIT, relationship="head"),
+        record("kis:2", "husband", kk_number=KK_SPLIT, relationship="spouse"),
+    ]
+    result = refresh(engine, old, new)
+    assert households(engine, "old_households")["rutilahu:1"] == "dtks:1"
+    assert households(engine, "incremental")["rutilahu:1"] == "kis:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 5
+
+
+def test_withdrawn_head_record_changes_the_principal_head(engine: Engine) -> None:
+    """With one of her two head records gone, Sari no longer heads the parents' card: it splits."""
+    common = [
+        record("dtks:1", "father", kk_number=KK_PARENTS, relationship="head"),
+        record("dtks:2", "mother", kk_number=KK_PARENTS, relationship="spouse"),
+        record("rutilahu:1", "sari", kk_number=KK_PARENTS, relationship="head"),
+        record("kis:1", "sari", kk_number=KK_SPLIT, relationship="head"),
+        record("kis:2", "husband", kk_number=KK_SPLIT, relationship="spouse"),
+        *BYSTANDERS,
+    ]
+    old = [*common, record("kb:1", "sari", kk_number=KK_PARENTS, relationship="head")]
+    result = refresh(engine, old, common)
+    before, after = households(engine, "old_households"), households(engine, "incremental")
+    assert before["kis:2"] == before["dtks:2"] == "dtks:1"  # one household through Sari
+    assert after["kis:2"] == "kis:1" != after["dtks:2"]
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert "kb:1" not in after
+    assert result.resolved == 5
+
+
+def test_new_woman_of_the_mothers_name_makes_the_mother_rule_ambiguous(engine: Engine) -> None:
+    """A KIP child placed with its mother goes alone when a second woman of her name appears."""
+    siti = {"full_name": "SITI", "sex": "F", **PLACE}
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, relationship="spouse", **siti),
+        record("kip:1", relationship="child", mother_name="SITI", **PLACE),
+        *BYSTANDERS,
+    ]
+    new = [*old, record("dtks:5", kk_number=KK_OTHER, relationship="head", **siti)]
+    refresh(engine, old, new)
+    assert households(engine, "old_households")["kip:1"] == "dtks:1"
+    assert households(engine, "incremental")["kip:1"] == "kip:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_new_sibling_on_another_card_makes_the_sibling_rule_ambiguous(engine: Engine) -> None:
+    """A KIP child placed with a sibling goes alone when another card has a child of her name."""
+    child = {"relationship": "child", "mother_name": "SUMARNI", **PLACE}
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, **child),
+        record("kip:1", **child),
+        *BYSTANDERS,
+    ]
+    new = [*old, record("dtks:3", kk_number=KK_OTHER, **child)]
+    refresh(engine, old, new)
+    assert households(engine, "old_households")["kip:1"] == "dtks:1"
+    assert households(engine, "incremental")["kip:1"] == "kip:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_changed_child_is_placed_again_with_its_unchanged_sibling(engine: Engine) -> None:
+    """A KIP child whose record changed reads its sibling's card again, unchanged as it is."""
+    child = {"relationship": "child", "mother_name": "SUMARNI", **PLACE}
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, **child),
+        record("kip:1", **child),
+        *BYSTANDERS,
+    ]
+    new = [old[0], record("kip:1", **child, full_name="ANI"), *BYSTANDERS]
+    result = refresh(engine, old, new)
+    assert households(engine, "incremental")["kip:1"] == "dtks:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 2
+
+
+def test_new_cards_in_a_household_key_group_move_its_records_without_a_card(
+    engine: Engine,
+) -> None:
+    """Two new members on another card outvote the old one: the group's cardless record follows."""
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, household_key="77"),
+        record("dtks:2", household_key="77"),
+        *BYSTANDERS,
+    ]
+    new = [
+        *old,
+        record("dtks:3", kk_number=KK_OTHER, household_key="77"),
+        record("dtks:4", kk_number=KK_OTHER, household_key="77"),
+    ]
+    refresh(engine, old, new)
+    after = households(engine, "incremental")
+    assert households(engine, "old_households")["dtks:2"] == "dtks:1"
+    assert after["dtks:2"] == after["dtks:3"] == "dtks:2" != after["dtks:1"]
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_changed_record_without_a_card_reads_its_household_key_group_again(
+    engine: Engine,
+) -> None:
+    """A cardless record that changed is placed again by the unchanged cards of its group."""
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, household_key="77"),
+        record("dtks:2", household_key="77"),
+        *BYSTANDERS,
+    ]
+    new = [old[0], record("dtks:2", household_key="77", full_name="ANI"), *BYSTANDERS]
+    result = refresh(engine, old, new)
+    assert households(engine, "incremental")["dtks:2"] == "dtks:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 2
+
+
+def test_changed_person_id_alone_is_a_change(engine: Engine) -> None:
+    """The same rows with a record now linked to another person: its household follows."""
+    old = [
+        record("dtks:1", "a", kk_number=KK_PARENTS, relationship="head"),
+        record("dtks:2", "b", kk_number=KK_OTHER, relationship="head"),
+        record("kip:1", "c", relationship="child"),
+        *BYSTANDERS,
+    ]
+    new = [*old[:2], record("kip:1", "b", relationship="child"), *BYSTANDERS]
+    result = refresh(engine, old, new)
+    assert households(engine, "old_households")["kip:1"] == "kip:1"
+    assert households(engine, "incremental")["kip:1"] == "dtks:2"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 2
+
+
+def test_nothing_changed_resolves_nothing(engine: Engine) -> None:
+    """The same records and persons again: every row is kept, no rule runs."""
+    result = refresh(engine, BYSTANDERS, BYSTANDERS)
+    assert result == HouseholdResolution(
+        records=3, resolved=0, incremental=True, rounds=0, reason=None
+    )
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_table_of_changed_records_gives_the_same_rows(engine: Engine) -> None:
+    """Given the changed records, the result is the same as when they are found by comparison."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
+    new = [record("dtks:1", kk_number=KK_OTHER), record("kis:2", kk_number=KK_OTHER)]
+    engine.execute(
+        "CREATE TABLE changed AS "
+        "SELECT * FROM (VALUES ('dtks:1'), ('kis:1'), ('kis:2')) AS c(record_id)"
+    )
+    result = refresh(engine, old, new, changed="changed")
+    assert result.resolved == 2
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_table_of_changed_records_missing_a_withdrawn_record_is_refused(engine: Engine) -> None:
+    """A changed-records table that forgets a withdrawn record would keep it: refused."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
+    engine.execute("CREATE TABLE changed AS SELECT 'nobody' AS record_id")
+    with pytest.raises(RegistryError) as info:
+        refresh(engine, old, old[:1], changed="changed")
+    assert str(info.value) == (
+        "table 'changed' does not list every record added or withdrawn since the previous run: "
+        "2 records are not listed among the previous ones and 1 among the current ones; it must "
+        "list every record new, changed or withdrawn since then"
+    )
+
+
+def test_change_reaching_too_many_records_falls_back_to_a_full_resolution(
+    engine: Engine,
+) -> None:
+    """Past ``max_share`` of the records the rules run over all of them, with the reason given."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), *BYSTANDERS]
+    new = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_PARENTS)]
+    result = refresh(engine, old, [*new, *BYSTANDERS], max_share=0.3)
+    assert result == HouseholdResolution(
+        records=5,
+        resolved=5,
+        incremental=False,
+        rounds=0,
+        reason="a change reaches more than 30% of the 5 records (after 1 round)",
+    )
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_previous_households_of_other_records_fall_back_to_a_full_resolution(
+    engine: Engine,
+) -> None:
+    """A previous household table that does not cover the previous records is not used."""
+    load(engine, BYSTANDERS, "old")
+    engine.execute(
+        "CREATE TABLE old_households AS SELECT 'dtks:90' AS record_id, "
+        "'dtks:90' AS household_cluster, 'kk' AS household_evidence"
+    )
+    load(engine, BYSTANDERS, "new")
+    result = resolve_households(
+        engine, standardised="new_standardised", persons="new_persons", previous=PREVIOUS
+    )
+    assert not result.incremental
+    assert result.reason == "the previous households have 1 rows for 3 previous records"
+
+
+def test_missing_previous_table_is_named(engine: Engine) -> None:
+    """A previous household table that does not exist is the caller's error, named."""
+    load(engine, BYSTANDERS, "old")
+    load(engine, BYSTANDERS, "new")
+    with pytest.raises(RegistryError) as info:
+        resolve_households(
+            engine, standardised="new_standardised", persons="new_persons", previous=PREVIOUS
+        )
+    assert str(info.value) == (
+        "table 'old_households' not found; an incremental household resolution needs the "
+        "previous run's households and, if given, the table of changed records"
+    )
