@@ -134,7 +134,7 @@ def resolve_project(
     resolve scores only the pairs that involve a new or changed record and keeps the others
     (see :mod:`povlink.scoring`); ``full`` scores every pair anyway.
     """
-    from povlink.households import resolve_households
+    from povlink.households import PreviousHouseholds, resolve_households
     from povlink.linkage import cluster_records, recluster_records
     from povlink.scoring import candidates_of_changed, score_pairs
 
@@ -179,6 +179,8 @@ def resolve_project(
             threshold = model.threshold
             _store_pairs(registry, threshold, incremental=incremental)
             n_pairs = e.count("scored_pairs")
+            if incremental:  # households read the previous records to find what changed
+                registry.move_table("standardised", "__previous_standardised")
             registry.move_table("__standardised_new", "standardised")
         # Clusters far from every change stay as they were, unless the threshold moved.
         reclustering = incremental and _previous_threshold(registry) == threshold
@@ -200,14 +202,24 @@ def resolve_project(
                 registry, run, "person", "__person_clusters",
                 affected="__affected" if reclustering else None,
             )  # fmt: skip
-        with stages.stage("households"):
-            resolve_households(
+        with stages.stage("households", lambda: n_placed):
+            previous = None
+            if incremental and registry.has_table("household_clusters"):
+                previous = PreviousHouseholds(
+                    standardised="__previous_standardised", persons="persons",
+                    households="household_clusters",
+                )  # fmt: skip
+            placed = resolve_households(
                 e, standardised="standardised", persons="__person_ids",
-                output="__household_clusters",
+                output="__household_clusters", previous=previous,
+                changed="__touched" if previous is not None else None,
             )  # fmt: skip
+            n_placed = placed.resolved
+            e.drop_table("__previous_standardised")
             _carry_ids_forward(registry, run, "household", "__household_clusters")
         with stages.stage("store"):
             _store_persons(registry, update=incremental)
+            registry.move_table("__household_clusters", "household_clusters")
             e.execute(
                 "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
             )
