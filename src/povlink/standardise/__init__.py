@@ -1,7 +1,7 @@
 """Standardisation of Indonesian identity data, in the engine and for one record.
 
 Each rule is an SQL expression over a column (one module per kind of field); the engine runs them
-over a whole table, and :func:`standardise_record` runs the same SQL on a one-row table.
+over a whole table, and :func:`standardise_record` runs the same SQL on one record.
 
 =====================  ================================================================
 module                 rule
@@ -17,7 +17,8 @@ module                 rule
 ``phone``              mobile numbers
 ``regions``            the official region table (:func:`load_regions`)
 ``flags``              every quality flag code and its meaning (:data:`QUALITY_FLAGS`)
-``pipeline``           the two SQL statements composed from the rules above
+``pipeline``           the statements composed from the rules above (a table, one record)
+``shared``             the table-level flag ``nik_shared``, a pass of its own
 ``table``              :func:`standardise_table` and :func:`standardise_record`
 =====================  ================================================================
 """

@@ -35,10 +35,10 @@ __all__ = [
     "address_flag_conditions",
     "address_joined_columns",
     "address_stages",
-    "address_text_sql",
     "city_sql",
     "region_column_sql",
     "region_key_sql",
+    "region_keys_sql",
     "region_resolution_sql",
     "rt_rw_flag_conditions",
     "rt_rw_stages",
@@ -116,13 +116,12 @@ def _code_or_name_sql(text: str, prefixes: str, digits: int) -> str:
 
 
 def _from_address_sql(pattern: str, prefixes: str) -> str:
-    """SQL: the name after ``KEL.``/``KEC.`` (``prefixes``) in the folded address ``_ad_t``.
+    """SQL: the text after ``KEL.``/``KEC.`` (``prefixes``) in the folded address ``_ad_t``.
 
     A strpos guard per prefix skips the regular expression for addresses without any.
     """
     guard = " OR ".join(f"strpos(_ad_t, '{p}') > 0" for p in prefixes.split("|"))
-    extracted = f"CASE WHEN {guard} THEN nullif(regexp_extract(_ad_t, '{pattern}', 1), '') END"
-    return _region_name_sql(extracted, prefixes)
+    return f"CASE WHEN {guard} THEN nullif(regexp_extract(_ad_t, '{pattern}', 1), '') END"
 
 
 _KEL_PREFIXES: Final[str] = "kel|kelurahan|desa|ds"
@@ -145,7 +144,7 @@ def address_stages(address: str) -> list[list[tuple[str, str]]]:
     ``_kec_addr``); :func:`address_joined_columns` combines them with the columns.
 
     >>> [c for c, _ in address_stages("a")[-1]]
-    ['_rt_addr_ok', '_rw_addr_ok']
+    ['address']
     """
     # strpos guards skip the regular expressions for the many addresses without RT or RW.
     rt_addr = (
@@ -164,11 +163,18 @@ def address_stages(address: str) -> list[list[tuple[str, str]]]:
         [
             ("_rt_addr", _int_or_null(rt_addr)),
             ("_rw_addr", _int_or_null(rw_addr)),
-            ("address", address_text_sql("_ad_t")),
-            ("_kel_addr", _from_address_sql(_ADDR_KEL, _KEL_PREFIXES)),
-            ("_kec_addr", _from_address_sql(_ADDR_KEC, _KEC_PREFIXES)),
+            ("_ad_words", _words_of_folded_sql("_ad_t")),
+            ("_kel_addr_text", _from_address_sql(_ADDR_KEL, _KEL_PREFIXES)),
+            ("_kec_addr_text", _from_address_sql(_ADDR_KEC, _KEC_PREFIXES)),
         ],
-        [("_rt_addr_ok", _in_range("_rt_addr")), ("_rw_addr_ok", _in_range("_rw_addr"))],
+        [
+            ("_ad_plain", _without_rt_rw_sql("_ad_t", "_ad_words")),
+            ("_kel_addr", _region_name_sql("_kel_addr_text", _KEL_PREFIXES)),
+            ("_kec_addr", _region_name_sql("_kec_addr_text", _KEC_PREFIXES)),
+            ("_rt_addr_ok", _in_range("_rt_addr")),
+            ("_rw_addr_ok", _in_range("_rw_addr")),
+        ],
+        [("address", _address_words_sql("_ad_plain"))],
     ]
 
 
@@ -208,34 +214,55 @@ def region_column_sql(text: str, *, kind: str) -> str:
     return _code_or_name_sql(text, _KEC_PREFIXES, 6)
 
 
-def address_joined_columns(*, kelurahan: str, kecamatan: str) -> list[tuple[str, str]]:
+def address_joined_columns(
+    *,
+    kelurahan: str,
+    kecamatan: str,
+    kelurahan_in_address: str = "_kel_addr",
+    kecamatan_in_address: str = "_kec_addr",
+) -> list[tuple[str, str]]:
     """SQL columns ``rt``, ``rw``, ``_kel_in``, ``_kec_in`` once the address parts are joined.
 
     The columns win over the address text; ``kelurahan``/``kecamatan`` are the columns' written
-    values (NULL when the column is empty, then the address text's are used).
+    values (NULL when the column is empty, then the address text's, ``kelurahan_in_address`` and
+    ``kecamatan_in_address``, are used).
     """
     return [
         ("rt", "coalesce(_rt_col_ok, _rt_addr_ok)"),
         ("rw", "coalesce(_rw_col_ok, _rw_addr_ok)"),
-        ("_kel_in", f"CASE WHEN {kelurahan} IS NULL THEN _kel_addr ELSE {kelurahan} END"),
-        ("_kec_in", f"CASE WHEN {kecamatan} IS NULL THEN _kec_addr ELSE {kecamatan} END"),
+        (
+            "_kel_in",
+            f"CASE WHEN {kelurahan} IS NULL THEN {kelurahan_in_address} ELSE {kelurahan} END",
+        ),
+        (
+            "_kec_in",
+            f"CASE WHEN {kecamatan} IS NULL THEN {kecamatan_in_address} ELSE {kecamatan} END",
+        ),
     ]
 
 
-def address_text_sql(folded: str) -> str:
-    """SQL: the address as words, ``jl``/``jln`` -> ``jalan``, ``gg`` -> ``gang``, RT/RW removed.
+def _words_of_folded_sql(folded: str) -> str:
+    """SQL: the letters and digits of lower-case ASCII ``folded`` as single-spaced words."""
+    return f"trim(regexp_replace(regexp_replace({folded}, '[^a-z0-9]', ' ', 'g'), ' +', ' ', 'g'))"
 
-    ``folded`` is already lower-case ASCII (:func:`~povlink.standardise.missing.fold_text_sql`).
+
+def _without_rt_rw_sql(folded: str, words: str) -> str:
+    """SQL: the address words (column ``words`` of the folded text ``folded``) without RT/RW.
+
     RT and RW have their own columns; without them two writings of one address compare equal.
     """
-    words = f"trim(regexp_replace(regexp_replace({folded}, '[^a-z0-9]', ' ', 'g'), ' +', ' ', 'g'))"
-    no_rtrw = (
-        f"CASE WHEN strpos({folded}, 'rt') > 0 OR strpos({folded}, 'rw') > 0 "
+    return (
+        f"trim(CASE WHEN strpos({folded}, 'rt') > 0 OR strpos({folded}, 'rw') > 0 "
         f"THEN regexp_replace({words}, '(^| )(rt|rw|rt rw)( [0-9]+)+', ' ', 'g') "
-        f"ELSE {words} END"
+        f"ELSE {words} END)"
     )
+
+
+def _address_words_sql(plain: str) -> str:
+    """SQL: the address words of column ``plain`` with ``jl``/``jln`` -> ``jalan``, ``gg`` ->
+    ``gang``, ``kel`` -> ``kelurahan``..., or NULL when nothing is left."""
     words = replace_words_sql(
-        f"trim({no_rtrw})",
+        plain,
         {
             "jalan": ("jl", "jln"),
             "gang": ("gg",),
@@ -284,27 +311,36 @@ def address_flag_conditions() -> list[tuple[str, str]]:
     ]
 
 
-def region_resolution_sql(names: str, regions: str) -> str:
-    """SQL: one row per distinct (``_kel_in``, ``_kec_in``) of ``names``, resolved on ``regions``.
+def region_keys_sql(regions: str) -> str:
+    """SQL: the region table ``regions`` (the region csv's columns) with its matching keys.
 
-    Both arguments are SQL relations (a quoted table name or a parenthesised query); ``regions``
-    has the region csv's columns. Output columns: ``_kel_in``, ``_kec_in``,
-    ``kelurahan_code``, ``kecamatan_code``, ``kelurahan_name``, ``kecamatan_name`` and a boolean per
-    region flag (``kelurahan_unknown``, ``kelurahan_ambiguous``, ``kelurahan_fuzzy``,
-    ``kelurahan_kecamatan_mismatch``, ``kecamatan_unknown``, ``kecamatan_fuzzy``).
+    Columns ``kec_code``, ``kec_official``, ``kel_code``, ``kel_official``, ``kec_key`` and
+    ``kel_key`` (:func:`region_key_sql`); :func:`region_resolution_sql` reads this relation, so
+    that a caller resolving many times computes the keys once.
+    """
+    return f"""SELECT kode_kecamatan AS kec_code, nama_kecamatan AS kec_official,
+       kode_kelurahan AS kel_code, nama_kelurahan AS kel_official,
+       {region_key_sql("nama_kecamatan")} AS kec_key,
+       {region_key_sql("nama_kelurahan")} AS kel_key
+FROM {regions}"""
+
+
+def region_resolution_sql(names: str, keyed_regions: str) -> str:
+    """SQL: one row per distinct (``_kel_in``, ``_kec_in``) of ``names``, resolved on the regions.
+
+    Both arguments are SQL relations (a quoted table name or a parenthesised query);
+    ``keyed_regions`` has the columns of :func:`region_keys_sql`. Output columns: ``_kel_in``,
+    ``_kec_in``, ``kelurahan_code``, ``kecamatan_code``, ``kelurahan_name``, ``kecamatan_name``
+    and a boolean per region flag (``kelurahan_unknown``, ``kelurahan_ambiguous``,
+    ``kelurahan_fuzzy``, ``kelurahan_kecamatan_mismatch``, ``kecamatan_unknown``,
+    ``kecamatan_fuzzy``).
     """
     t, t_in, margin = FUZZY_THRESHOLD, FUZZY_THRESHOLD_IN_KECAMATAN, FUZZY_MARGIN
-    n, r = names, regions
+    n, r = names, keyed_regions
     near = f"(next_score = score OR (tier = 2 AND next_score > score - {margin}))"
     return f"""
 WITH d AS (SELECT DISTINCT _kel_in, _kec_in FROM {n}),
-reg AS (
-  SELECT kode_kecamatan AS kec_code, nama_kecamatan AS kec_official, kode_kelurahan AS kel_code,
-         nama_kelurahan AS kel_official,
-         {region_key_sql("nama_kecamatan")} AS kec_key,
-         {region_key_sql("nama_kelurahan")} AS kel_key
-  FROM {r}
-),
+reg AS (SELECT * FROM {r}),
 kec AS (SELECT DISTINCT kec_code, kec_official, kec_key FROM reg),
 kec_in AS (
   SELECT DISTINCT _kec_in, {region_key_sql("_kec_in")} AS k,

@@ -92,12 +92,17 @@ def place_name_sql(expression: str) -> str:
     return f"nullif({bare}, '')"
 
 
-def _two_digit_year_sql(y: str) -> str:
-    return f"CASE WHEN 2000 + {y} <= year(current_date) THEN 2000 + {y} ELSE 1900 + {y} END"
+def _two_digit_year_sql(y: str, today: str) -> str:
+    return f"CASE WHEN 2000 + {y} <= year({today}) THEN 2000 + {y} ELSE 1900 + {y} END"
 
 
-def date_stages(text: str, *, order: str) -> list[list[tuple[str, str]]]:
+def date_stages(
+    text: str, *, order: str, today: str = "current_date"
+) -> list[list[tuple[str, str]]]:
     """SQL stages reading the birth date in column ``text`` (``order``: a column of dmy/mdy/ymd).
+
+    ``today`` is the SQL of the current date (a column where a prepared statement must not read
+    the clock itself).
 
     Adds ``birth_date``, ``birth_year``, ``birth_date_is_placeholder``, the place written in the
     same cell (``_bd_place``) and internal ``_bd_*`` columns for the flags.
@@ -188,7 +193,7 @@ def date_stages(text: str, *, order: str) -> list[list[tuple[str, str]]]:
     stage5 = [
         (
             "_bd_y",
-            f"CASE WHEN _bd_two_digit THEN {_two_digit_year_sql('_bd_y0')} ELSE _bd_y0 END",
+            f"CASE WHEN _bd_two_digit THEN {_two_digit_year_sql('_bd_y0', today)} ELSE _bd_y0 END",
         ),
         ("_bd_m", f"CASE WHEN {swap} THEN _bd_d0 ELSE _bd_m0 END"),
         ("_bd_d", f"CASE WHEN {swap} THEN _bd_m0 ELSE _bd_d0 END"),
@@ -211,8 +216,8 @@ def date_stages(text: str, *, order: str) -> list[list[tuple[str, str]]]:
         "AND _bd_y BETWEEN 1800 AND 2199 AND (_bd_m = 0 OR _bd_d = 0)), false)"
     )
     stage6 = [("_bd_parsed", parsed), ("_bd_year_only", year_only)]
-    sensible = "(_bd_parsed <= current_date AND year(current_date) - year(_bd_parsed) <= 120)"
-    year_sensible = "(_bd_y <= year(current_date) AND year(current_date) - _bd_y <= 120)"
+    sensible = f"(_bd_parsed <= {today} AND year({today}) - year(_bd_parsed) <= 120)"
+    year_sensible = f"(_bd_y <= year({today}) AND year({today}) - _bd_y <= 120)"
     stage7 = [("birth_date", f"CASE WHEN {sensible} THEN _bd_parsed END")]
     placeholder = (
         "((month(birth_date) = 1 AND day(birth_date) = 1) OR "
@@ -230,15 +235,16 @@ def date_stages(text: str, *, order: str) -> list[list[tuple[str, str]]]:
     return [stage1, stage2, stage3, stage4, stage5, stage6, stage7, stage8]
 
 
-def date_flag_conditions(text: str) -> list[tuple[str, str]]:
-    """(flag, SQL condition) pairs for the birth date, in flag order."""
+def date_flag_conditions(text: str, *, today: str = "current_date") -> list[tuple[str, str]]:
+    """(flag, SQL condition) pairs for the birth date, in flag order (``today``: as for
+    :func:`date_stages`)."""
     return [
         (
             "birth_date_invalid",
             f"({text} IS NOT NULL AND _bd_parsed IS NULL AND birth_year IS NULL)",
         ),
-        ("birth_date_future", "(_bd_parsed > current_date)"),
-        ("birth_date_too_old", "(year(current_date) - year(_bd_parsed) > 120)"),
+        ("birth_date_future", f"(_bd_parsed > {today})"),
+        ("birth_date_too_old", f"(year({today}) - year(_bd_parsed) > 120)"),
         ("birth_date_year_only", "(_bd_year_only AND birth_year IS NOT NULL)"),
         ("birth_date_two_digit_year", "(_bd_two_digit AND _bd_parsed IS NOT NULL)"),
         ("birth_date_day_month_swapped", "(_bd_swapped AND _bd_parsed IS NOT NULL)"),

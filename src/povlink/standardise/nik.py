@@ -1,8 +1,9 @@
 """NIK, the 16-digit national identity number ``PP KK CC DDMMYY SSSS``.
 
-In the engine, :func:`nik_value_columns` derives ``nik``, ``nik_partial``, ``nik_birth_date``,
-``nik_sex`` and ``nik_region`` from the cleaned number (see :mod:`povlink.standardise.identity`);
-for one value, :func:`parse_nik` applies the same rules and explains what is wrong.
+In the engine, :func:`nik_value_columns` derives ``nik``, ``nik_partial``, ``nik_sex`` and
+``nik_region`` from the cleaned number (see :mod:`povlink.standardise.identity`) and
+:func:`nik_birth_date_columns` ``nik_birth_date``; for one value, :func:`parse_nik` applies the
+same rules and explains what is wrong.
 
 The NIK's two-digit birth year takes its century from the stated birth date when their last two
 digits agree; otherwise it is 20yy unless that date lies in the future, then 19yy.
@@ -35,6 +36,7 @@ from povlink.standardise.identity import (
 
 __all__ = [
     "NikInfo",
+    "nik_birth_date_columns",
     "nik_flag_conditions",
     "nik_ok_columns",
     "nik_value_columns",
@@ -133,7 +135,7 @@ a NIK has exactly 16
     )
 
 
-def _century_year_sql(yy: str, month: str, day: str, stated_year: str) -> str:
+def _century_year_sql(yy: str, month: str, day: str, stated_year: str, today: str) -> str:
     """SQL: the four-digit year of a NIK date (stated birth year's century when it agrees)."""
     leap_safe = (
         f"({month} <> 2 OR {day} <> 29 OR "
@@ -143,7 +145,7 @@ def _century_year_sql(yy: str, month: str, day: str, stated_year: str) -> str:
     return (
         f"CASE WHEN {stated_year} % 100 = {yy} AND {stated_year} BETWEEN 1800 AND 2199 "
         f"AND {leap_safe} THEN {stated_year} "
-        f"WHEN {recent} <= current_date THEN 2000 + {yy} "
+        f"WHEN {recent} <= {today} THEN 2000 + {yy} "
         f"WHEN {month} = 2 AND {day} = 29 AND {yy} = 0 THEN NULL "
         f"ELSE 1900 + {yy} END"
     )
@@ -163,17 +165,17 @@ def nik_ok_columns() -> list[tuple[str, str]]:
     ]
 
 
-def nik_value_columns(*, stated_year: str) -> list[tuple[str, str]]:
-    """SQL columns ``nik``, ``nik_partial``, ``nik_birth_date``, ``nik_sex``, ``nik_region``.
+def nik_value_columns() -> list[tuple[str, str]]:
+    """SQL columns ``nik``, ``nik_partial``, ``nik_sex`` and ``nik_region``.
 
     Reads the NIK columns of :mod:`~povlink.standardise.identity` (prefix ``nik``) and ``_nik_ok``
-    (:func:`nik_ok_columns`); ``stated_year`` is the stated birth year column. A NIK equal to the
-    record's KK number is not the person's NIK: it is null (and flagged).
+    (:func:`nik_ok_columns`), nothing else, so they are computed once per written NIK and KK
+    number. A NIK equal to the record's KK number is not the person's NIK: it is null (and
+    flagged).
 
-    >>> [name for name, _ in nik_value_columns(stated_year="birth_year")][:2]
+    >>> [name for name, _ in nik_value_columns()][:2]
     ['nik', 'nik_partial']
     """
-    year = _century_year_sql("_nik_yy", "_nik_month", "_nik_day", stated_year)
     ok = "_nik_ok"
     partial_digits = (
         "CASE WHEN _nik_problem = 'excel_notation' AND length(_nik_mantissa) >= 15 "
@@ -192,15 +194,29 @@ def nik_value_columns(*, stated_year: str) -> list[tuple[str, str]]:
             "nik_partial",
             f"CASE WHEN {ok} THEN substr(_nik_digits, 1, 15) ELSE {partial_digits} END",
         ),
-        (
-            "nik_birth_date",
-            f"CASE WHEN {ok} THEN make_date({year}, _nik_month, _nik_day) END",
-        ),
         ("nik_sex", f"CASE WHEN {ok} THEN CASE WHEN _nik_female THEN 'F' ELSE 'M' END END"),
         (
             "nik_region",
             f"CASE WHEN {ok} THEN substr(_nik_digits, 1, 6) ELSE {region_of_partial} END",
         ),
+    ]
+
+
+def nik_birth_date_columns(
+    *, stated_year: str, today: str = "current_date"
+) -> list[tuple[str, str]]:
+    """SQL column ``nik_birth_date``: the birth date the NIK encodes.
+
+    Reads ``_nik_ok``, ``_nik_yy``, ``_nik_month``, ``_nik_day`` and the stated birth year column
+    ``stated_year``, whose century the NIK's two-digit year takes when they agree; ``today`` is
+    the SQL of the current date.
+
+    >>> nik_birth_date_columns(stated_year="birth_year")[0][0]
+    'nik_birth_date'
+    """
+    year = _century_year_sql("_nik_yy", "_nik_month", "_nik_day", stated_year, today)
+    return [
+        ("nik_birth_date", f"CASE WHEN _nik_ok THEN make_date({year}, _nik_month, _nik_day) END")
     ]
 
 

@@ -1,15 +1,22 @@
-"""The SQL of standardisation: every field's rules composed into one statement.
+"""The SQL of standardisation: every field's rules composed into statements, in two ways.
 
-Fields whose values repeat (names, dates, addresses, NIK and KK numbers, sex...) form *groups*:
-each group's rules run once per distinct written value (``SELECT DISTINCT``) and the results join
-back to the records, which at city scale saves most of the regular-expression work. Each group
-reads only its own columns of the source table. After the join, the stages that compare fields
-run: the NIK against the stated birth date and sex, the RT/RW columns against the address text.
+**Whole tables** (:func:`table_steps`). Fields whose values repeat (names, dates, addresses, NIK
+and KK numbers, sex...) form *groups*: each group's rules run once per distinct written value
+(``SELECT DISTINCT``) into a table of its own, which at city scale saves most of the
+regular-expression work. The written kelurahan and kecamatan (columns, else ``KEL.``/``KEC.`` in
+the address text) are resolved against the region table once per distinct pair
+(:func:`~povlink.standardise.address.region_resolution_sql`) from the group tables. A last
+statement joins the group tables back to the records and runs the stages that compare fields: the
+NIK against the stated birth date and sex, the RT/RW columns against the address text. Each step
+is a plain ``SELECT`` over named tables, so the engine knows the real size of every group (one
+statement with every group as a CTE let DuckDB misjudge the region join by twelve orders of
+magnitude and build its hash table on the million records).
 
-The written kelurahan and kecamatan (columns, else ``KEL.``/``KEC.`` in the address text) are
-resolved against the region table once per distinct pair
-(:func:`~povlink.standardise.address.region_resolution_sql`), and NIKs shared by different people
-in one source are found per (source, NIK) group; both join back like the groups.
+**One record** (:func:`record_sql`). The same stages chained over a one-row relation: no
+``DISTINCT`` and no join-backs, which make no sense for one row, only the region resolution.
+
+The table-level flag ``nik_shared`` compares records; it is its own pass
+(:mod:`povlink.standardise.shared`), so both compositions leave it out.
 
 Each CTE adds its stage's columns to the previous one (``SELECT *, <expr> AS <name> FROM prev``),
 so every expression reads named columns and is written once.
@@ -17,6 +24,7 @@ so every expression reads named columns and is written once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -31,6 +39,7 @@ from povlink.standardise.address import (
     address_stages,
     city_sql,
     region_column_sql,
+    region_keys_sql,
     region_resolution_sql,
     rt_rw_flag_conditions,
     rt_rw_stages,
@@ -44,13 +53,26 @@ from povlink.standardise.household import (
 )
 from povlink.standardise.identity import identity_check_stages, identity_parse_stages
 from povlink.standardise.kk import kk_flag_conditions, kk_value_columns
-from povlink.standardise.missing import present_text_sql
+from povlink.standardise.missing import present_text_stages
 from povlink.standardise.names import name_flag_conditions, name_stages
-from povlink.standardise.nik import nik_flag_conditions, nik_ok_columns, nik_value_columns
-from povlink.standardise.phone import phone_flag_conditions, phone_sql
+from povlink.standardise.nik import (
+    nik_birth_date_columns,
+    nik_flag_conditions,
+    nik_ok_columns,
+    nik_value_columns,
+)
+from povlink.standardise.phone import phone_flag_conditions, phone_stages
 from povlink.standardise.sex import sex_flag_conditions, sex_sql
 
-__all__ = ["check_date_order", "flag_rules", "standardise_sql"]
+__all__ = [
+    "Step",
+    "check_date_order",
+    "flag_rules",
+    "nik_digits_stages",
+    "record_sql",
+    "source_sql",
+    "table_steps",
+]
 
 Columns = list[tuple[str, str]]
 
@@ -63,13 +85,13 @@ _REGION_VALUES: Final[tuple[str, ...]] = (
 )
 
 #: Fields standardised record by record (their values hardly repeat).
-_ROW_FIELDS: Final[tuple[str, ...]] = ("household_key", "phone")
+_ROW_FIELDS: Final[tuple[str, ...]] = ("phone",)
 
 #: NIK flags that compare the NIK with other fields (the rest depend on NIK and KK alone).
 _NIK_CROSS_FLAGS: Final[tuple[str, ...]] = ("nik_birth_date_mismatch", "nik_sex_mismatch")
 
-#: Groups joined through the place table rather than directly.
-_PLACE_GROUPS: Final[tuple[str, ...]] = ("g_address", "g_kel", "g_kec")
+#: Groups that reach the records through the place table rather than directly.
+_PLACE_GROUPS: Final[tuple[str, ...]] = ("g_kel", "g_kec")
 
 
 def _txt(field: str) -> str:
@@ -92,6 +114,14 @@ class _Group:
         return (*(f"{f}_raw" for f in self.fields), *self.extra_keys)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One statement of a table standardisation: create ``table`` from the SELECT ``sql``."""
+
+    table: str
+    sql: str
+
+
 def _birth_place_sql() -> str:
     """SQL: the birth place column, without a date written in the same cell."""
     text = _txt("birth_place")
@@ -101,8 +131,11 @@ def _birth_place_sql() -> str:
     )
 
 
-def _groups() -> list[_Group]:
-    """The distinct-value groups, each with its stages, outputs and flag conditions."""
+def _groups(today: str = "current_date") -> list[_Group]:
+    """The distinct-value groups, each with its stages, outputs and flag conditions.
+
+    ``today`` is the SQL of the current date (see :func:`record_sql`).
+    """
     nik = identity_parse_stages("nik", _txt("nik"))
     kk = identity_parse_stages("kk", _txt("kk_number"))
     nik_check = identity_check_stages("nik", female_offset=True)
@@ -113,6 +146,7 @@ def _groups() -> list[_Group]:
         nik_check[0] + kk_check[0],
         nik_check[1] + kk_check[1],
         nik_ok_columns(),
+        [*nik_value_columns(), *kk_value_columns()],
     ]
     identity_flags = [
         *(f for f in nik_flag_conditions() if f[0] not in _NIK_CROSS_FLAGS),
@@ -124,16 +158,15 @@ def _groups() -> list[_Group]:
             ("nik", "kk_number"),
             identity,
             (
+                "nik",
+                "nik_partial",
+                "nik_sex",
+                "nik_region",
+                "kk_number",
                 "_nik_ok",
-                "_nik_problem",
-                "_nik_digits",
-                "_nik_mantissa",
                 "_nik_day",
                 "_nik_month",
                 "_nik_yy",
-                "_nik_female",
-                "_kk_problem",
-                "_kk_digits",
             ),
             identity_flags,
         ),
@@ -156,9 +189,9 @@ def _groups() -> list[_Group]:
         _Group(
             "g_date",
             ("birth_date",),
-            date_stages(_txt("birth_date"), order="_date_order"),
+            date_stages(_txt("birth_date"), order="_date_order", today=today),
             ("birth_date", "birth_year", "birth_date_is_placeholder", "_bd_place"),
-            date_flag_conditions(_txt("birth_date")),
+            date_flag_conditions(_txt("birth_date"), today=today),
             extra_keys=("_date_order",),
         ),
         _Group(
@@ -196,6 +229,13 @@ def _groups() -> list[_Group]:
             ("_kec_col",),
             [],
         ),
+        _Group(
+            "g_household",
+            ("household_key",),
+            [[("household_key", household_key_sql(_txt("household_key")))]],
+            ("household_key",),
+            [],
+        ),
         # Few distinct values each: one group, one join.
         _Group(
             "g_coded",
@@ -216,30 +256,45 @@ def _groups() -> list[_Group]:
     ]
 
 
+def _present_stages(fields: tuple[str, ...] | list[str]) -> list[Columns]:
+    """The two stages making ``<field>_txt`` (present text or NULL) of each ``<field>_raw``."""
+    stages = [present_text_stages(f"{f}_raw", _txt(f)) for f in fields]
+    return [[c for s in stages for c in s[0]], [c for s in stages for c in s[1]]]
+
+
+def _address_key_sql(column: str) -> str:
+    """SQL: the address when it may name a kelurahan or kecamatan (``KEL.``, ``KEC.``, ``DESA``,
+    ``DS.``), else the empty string: most addresses name neither, and the places then group on
+    the kelurahan and kecamatan columns alone. The markers are looked for in the lower-cased
+    text, so a marker written with an accent or an apostrophe inside is not recognised."""
+    text = f"coalesce({column}, '')"
+    return f"CASE WHEN regexp_matches(lower({text}), 'kel|kec|desa|ds') THEN {text} ELSE '' END"
+
+
 def _row_stages() -> list[Columns]:
-    """Stages run on every record: the household key and the phone number."""
+    """Stages run on every record: the phone number and the address key."""
+    present = _present_stages(_ROW_FIELDS)
     return [
-        [(_txt(f), present_text_sql(f"{f}_raw")) for f in _ROW_FIELDS],
-        [
-            ("household_key", household_key_sql(_txt("household_key"))),
-            ("phone", phone_sql(_txt("phone"))),
-        ],
+        present[0],
+        [*present[1], ("_address_key", _address_key_sql("address_raw"))],
+        *phone_stages(_txt("phone")),
     ]
 
 
-def _joined_stages() -> list[Columns]:
-    """Stages after the groups are joined: the ones that compare fields."""
+def _joined_stages(today: str = "current_date") -> list[Columns]:
+    """Stages once every field is at hand: the ones that compare fields."""
     rt_rw = [c for c in address_joined_columns(kelurahan="", kecamatan="") if c[0] in ("rt", "rw")]
     # The birth place column wins; else the place written in the birth date's cell.
     place = ("birth_place", "coalesce(_bp_column, _bd_place)")
-    return [[*rt_rw, place, *nik_value_columns(stated_year="birth_year"), *kk_value_columns()]]
+    nik = nik_birth_date_columns(stated_year="birth_year", today=today)
+    return [[*rt_rw, place, *nik]]
 
 
 def _record_flag_conditions() -> dict[str, str]:
     """Flag code -> SQL condition over the joined record, in :data:`QUALITY_FLAGS` order.
 
     Group flags are computed inside their group and arrive as ``_f_<flag>`` columns; so do the
-    region flags and ``nik_shared``.
+    region flags. The table-level flags are left out (their own pass adds them).
     """
     conditions = dict(
         [
@@ -250,8 +305,8 @@ def _record_flag_conditions() -> dict[str, str]:
     )
     for group in _groups():
         conditions.update({flag: f"_f_{flag}" for flag, _ in group.flags})
-    conditions.update({flag: f"_f_{flag}" for flag in (*REGION_FLAGS, *TABLE_LEVEL_FLAGS)})
-    return {flag: conditions[flag] for flag in QUALITY_FLAGS}
+    conditions.update({flag: f"_f_{flag}" for flag in REGION_FLAGS})
+    return {flag: conditions[flag] for flag in QUALITY_FLAGS if flag not in TABLE_LEVEL_FLAGS}
 
 
 def flag_rules() -> set[str]:
@@ -287,157 +342,227 @@ def check_date_order(date_order: str | Mapping[str, str]) -> str:
 def _chain(name: str, source: str, stages: list[Columns]) -> tuple[list[str], str]:
     """CTEs ``<name>_1``, ``<name>_2``... each adding one stage's columns to the previous one."""
     ctes, last = [], source
-    for i, stage in enumerate(stages, start=1):
+    for i, stage in enumerate((s for s in stages if s), start=1):
         cols = ", ".join(f"{expr} AS {alias}" for alias, expr in stage)
         ctes.append(f"{name}_{i} AS (SELECT *, {cols} FROM {last})")
         last = f"{name}_{i}"
     return ctes, last
 
 
-def _group_ctes(group: _Group, source: str) -> list[str]:
-    """The CTEs of one group, ending in ``<group name>`` with its keys, outputs and flags.
+def source_sql(relation: str, columns: set[str], date_order: str | Mapping[str, str]) -> str:
+    """SQL subquery: ``record_id``, ``source``, ``<field>_raw`` (text) and ``_date_order``.
+
+    ``relation`` is a table or subquery with the columns ``columns``; an absent canonical field is
+    NULL.
+    """
+    raw = ", ".join(
+        f"CAST({quote_identifier(f)} AS VARCHAR) AS {f}_raw"
+        if f in columns
+        else f"CAST(NULL AS VARCHAR) AS {f}_raw"
+        for f in CANONICAL_FIELDS
+    )
+    return (
+        "(SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(source AS VARCHAR) AS source, "
+        f"{raw}, {check_date_order(date_order)} AS _date_order FROM {relation})"
+    )
+
+
+def _group_sql(group: _Group, source: str) -> str:
+    """SELECT of one group's table: its keys, outputs and flags, one row per distinct key.
 
     Keys are ``coalesce(raw, '')``: NULL and the empty string are both missing, so they share a
     result, and the join back needs no NULL-safe comparison.
     """
     keys = ", ".join(f"coalesce({k}, '') AS {k}" for k in group.keys)
-    present = [(_txt(f), present_text_sql(f"{f}_raw")) for f in group.fields]
-    ctes = [f"{group.name}_0 AS (SELECT DISTINCT {keys} FROM {source} s0)"]
-    chain, last = _chain(group.name, f"{group.name}_0", [present, *group.stages])
+    first = f"{group.name}_0 AS (SELECT DISTINCT {keys} FROM {source} s0)"
+    stages = [*_present_stages(group.fields), *group.stages]
+    chain, last = _chain(group.name, f"{group.name}_0", stages)
     columns = [*group.keys, *group.outputs, *(f"({c}) AS _f_{f}" for f, c in group.flags)]
-    return [*ctes, *chain, f"{group.name} AS (SELECT {', '.join(columns)} FROM {last})"]
+    return f"WITH {', '.join([first, *chain])} SELECT {', '.join(columns)} FROM {last}"
 
 
-def _address_key_sql(column: str) -> str:
-    """SQL: the address when it may name a kelurahan or kecamatan (``KEL.``, ``KEC.``, ``DESA``,
-    ``DS.``), else the empty string: most addresses name neither, and the places then group on
-    the kelurahan and kecamatan columns alone. The markers are looked for in the lower-cased
-    text, so a marker written with an accent or an apostrophe inside is not recognised."""
-    text = f"lower(coalesce({column}, ''))"
-    markers = " OR ".join(f"strpos({text}, '{m}') > 0" for m in ("kel", "kec", "desa", "ds"))
-    return f"CASE WHEN {markers} THEN coalesce({column}, '') ELSE '' END"
-
-
-def _place_ctes(source: str, regions_sql: str) -> list[str]:
-    """CTEs ending in ``g_place``: per distinct (kelurahan, kecamatan, address key) as written,
-    the resolved region codes, names and flags."""
+def _place_sql(source: str, regions_sql: str, tables: Mapping[str, str]) -> str:
+    """SELECT of the place table: per distinct (kelurahan, kecamatan, address key) as written,
+    the resolved region codes, names and flags. Reads the tables of groups g_kel, g_kec and
+    g_address (``tables`` maps a group name to its table)."""
     written = [
         c
         for c in address_joined_columns(kelurahan="_kel_col", kecamatan="_kec_col")
         if c[0] in ("_kel_in", "_kec_in")
     ]
-    places = region_resolution_sql("(SELECT DISTINCT _kel_in, _kec_in FROM g_place_1)", regions_sql)
+    places = region_resolution_sql(
+        "(SELECT DISTINCT _kel_in, _kec_in FROM p_3)", f"({region_keys_sql(regions_sql)})"
+    )
     region = ", ".join(
         [f"p.{c}" for c in _REGION_VALUES] + [f"p.{f} AS _f_{f}" for f in REGION_FLAGS]
     )
-    return [
-        "g_place_0 AS (SELECT DISTINCT coalesce(kelurahan_raw, '') AS kelurahan_raw, "
+    return (
+        "WITH p_1 AS (SELECT DISTINCT coalesce(kelurahan_raw, '') AS kelurahan_raw, "
         "coalesce(kecamatan_raw, '') AS kecamatan_raw, "
-        f"{_address_key_sql('address_raw')} AS address_key FROM {source} s0)",
-        "g_place_1 AS (SELECT t.*, g_kel._kel_col, g_kec._kec_col, g_address._kel_addr, "
-        "g_address._kec_addr FROM g_place_0 t "
-        "LEFT JOIN g_kel ON g_kel.kelurahan_raw = t.kelurahan_raw "
-        "LEFT JOIN g_kec ON g_kec.kecamatan_raw = t.kecamatan_raw "
-        "LEFT JOIN g_address ON g_address.address_raw = t.address_key)",
-        "g_place_2 AS (SELECT *, "
+        f"{_address_key_sql('address_raw')} AS address_key FROM {source} s0), "
+        "p_2 AS (SELECT t.*, g_kel._kel_col, g_kec._kec_col, g_address._kel_addr, "
+        "g_address._kec_addr FROM p_1 t "
+        f"LEFT JOIN {tables['g_kel']} AS g_kel ON g_kel.kelurahan_raw = t.kelurahan_raw "
+        f"LEFT JOIN {tables['g_kec']} AS g_kec ON g_kec.kecamatan_raw = t.kecamatan_raw "
+        f"LEFT JOIN {tables['g_address']} AS g_address "
+        "ON g_address.address_raw = t.address_key), "
+        "p_3 AS (SELECT *, "
         + ", ".join(f"{expr} AS {name}" for name, expr in written)
-        + " FROM g_place_1)",
-        f"g_places AS ({places.replace('g_place_1', 'g_place_2')})",
-        "g_place AS (SELECT t.kelurahan_raw, t.kecamatan_raw, t.address_key, "
-        f"{region} FROM g_place_2 t LEFT JOIN g_places p "
-        "ON coalesce(p._kel_in, '') = coalesce(t._kel_in, '') "
-        "AND coalesce(p._kec_in, '') = coalesce(t._kec_in, ''))",
-    ]
+        + " FROM p_2), "
+        f"places AS ({places}) "
+        f"SELECT t.kelurahan_raw, t.kecamatan_raw, t.address_key, {region} FROM p_3 t "
+        "LEFT JOIN places p ON coalesce(p._kel_in, '') = coalesce(t._kel_in, '') "
+        "AND coalesce(p._kec_in, '') = coalesce(t._kec_in, '')"
+    )
 
 
-def _shared_nik_ctes(source: str) -> list[str]:
-    """CTE ``g_shared``: the (source, NIK) pairs one source uses for different people.
+def _output_sql(last: str, *, with_raw: bool) -> str:
+    """The final SELECT over CTE ``last``: ids, every standardised field typed, raw fields."""
+    types = sql_columns(StandardisedRecord)
+    conditions = _record_flag_conditions()
+    flags = ", ".join(f"CASE WHEN {cond} THEN '{flag}' END" for flag, cond in conditions.items())
+    # Most records have no flag: one test of every condition spares them the list.
+    any_flag = " OR ".join(f"({cond})" for cond in conditions.values())
+    select = ["record_id", "source"]
+    for field in STANDARDISED_FIELDS:
+        if field == "quality_flags":
+            select.append(
+                f"CASE WHEN {any_flag} THEN list_filter([{flags}], lambda f: f IS NOT NULL) "
+                "ELSE CAST([] AS VARCHAR[]) END AS quality_flags"
+            )
+        else:
+            select.append(f"CAST({field} AS {types[field]}) AS {field}")
+    if with_raw:
+        select += [f"{f}_raw" for f in CANONICAL_FIELDS]
+    return f"SELECT {', '.join(select)} FROM {last}"
 
-    Different people: different standardised names and not one shared birth date (the head's
-    NIK copied to the members). Found per group and joined back, cheaper than a window over
-    every column.
-    """
-    keys = " AND ".join(f"g_ident.{k} = coalesce(s0.{k}, '')" for k in ("nik_raw", "kk_number_raw"))
-    return [
-        "g_shared AS (SELECT s0.source, g_ident._nik_digits AS nik "
-        f"FROM {source} s0 JOIN g_ident ON {keys} "
-        "JOIN g_name ON g_name.full_name_raw = coalesce(s0.full_name_raw, '') "
-        "JOIN g_date ON g_date.birth_date_raw = coalesce(s0.birth_date_raw, '') "
-        "AND g_date._date_order = s0._date_order "
-        "WHERE g_ident._nik_ok AND g_name.full_name IS NOT NULL "
-        "GROUP BY s0.source, g_ident._nik_digits "
-        "HAVING min(g_name.full_name) <> max(g_name.full_name) AND NOT coalesce("
-        "min(g_date.birth_date) = max(g_date.birth_date) "
-        "AND count(g_date.birth_date) = count(*), false))"
-    ]
 
-
-def standardise_sql(
-    source_sql: str,
-    source_columns: set[str],
+def table_steps(
+    relation: str,
+    columns: set[str],
     regions_sql: str,
     *,
+    target: str,
+    prefix: str,
     date_order: str | Mapping[str, str] = "dmy",
-) -> str:
-    """The SELECT standardising ``source_sql`` (a table or subquery) against ``regions_sql``.
+) -> list[Step]:
+    """The statements standardising ``relation`` (a table or subquery) against ``regions_sql``.
 
-    ``source_columns`` are the columns ``source_sql`` has (absent canonical fields are NULL);
-    ``regions_sql`` is a relation with the region csv's columns. The output has ``record_id``,
+    ``columns`` are the columns ``relation`` has (absent canonical fields are NULL);
+    ``regions_sql`` is a relation with the region csv's columns. Every step but the last creates
+    a helper table named ``<prefix><group>``; the last creates ``target`` with ``record_id``,
     ``source``, every :class:`~povlink.schema.StandardisedRecord` field with its SQL type, then
-    ``<field>_raw`` for each canonical field.
+    ``<field>_raw`` for each canonical field. ``quality_flags`` lacks the table-level flags.
     """
-    raw = ", ".join(
-        f"CAST({quote_identifier(f)} AS VARCHAR) AS {f}_raw"
-        if f in source_columns
-        else f"CAST(NULL AS VARCHAR) AS {f}_raw"
-        for f in CANONICAL_FIELDS
-    )
-    # Every group reads the source as this subquery and takes only its own columns.
-    source = (
-        "(SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(source AS VARCHAR) AS source, "
-        f"{raw}, {check_date_order(date_order)} AS _date_order FROM {source_sql})"
-    )
+    source = source_sql(relation, columns, date_order)
     groups = _groups()
-    ctes: list[str] = []
-    for group in groups:
-        ctes += _group_ctes(group, source)
-    ctes += _place_ctes(source, regions_sql)
-    ctes += _shared_nik_ctes(source)
+    tables = {g.name: quote_identifier(f"{prefix}{g.name}") for g in [*groups]}
+    tables["g_place"] = quote_identifier(f"{prefix}g_place")
+    steps = [Step(f"{prefix}{g.name}", _group_sql(g, source)) for g in groups]
+    steps.append(Step(f"{prefix}g_place", _place_sql(source, regions_sql, tables)))
+
     row_ctes, row_last = _chain("r", source, _row_stages())
-    ctes += row_ctes
     joined, joins = [], []
     for g in groups:
         if g.name in _PLACE_GROUPS:
             continue
         joined += [f"{g.name}.{c}" for c in (*g.outputs, *(f"_f_{f}" for f, _ in g.flags))]
         on = " AND ".join(f"{g.name}.{k} = coalesce(r.{k}, '')" for k in g.keys)
-        joins.append(f"LEFT JOIN {g.name} ON {on}")
-    joined += ["g_address.address", "g_address._rt_addr_ok", "g_address._rw_addr_ok"]
-    joins.append("LEFT JOIN g_address ON g_address.address_raw = coalesce(r.address_raw, '')")
+        joins.append(f"LEFT JOIN {tables[g.name]} AS {g.name} ON {on}")
     joined += [f"g_place.{c}" for c in _REGION_VALUES]
     joined += [f"g_place._f_{f}" for f in REGION_FLAGS]
     joins.append(
-        "LEFT JOIN g_place ON g_place.kelurahan_raw = coalesce(r.kelurahan_raw, '') "
+        f"LEFT JOIN {tables['g_place']} AS g_place "
+        "ON g_place.kelurahan_raw = coalesce(r.kelurahan_raw, '') "
         "AND g_place.kecamatan_raw = coalesce(r.kecamatan_raw, '') "
-        f"AND g_place.address_key = {_address_key_sql('r.address_raw')}"
+        "AND g_place.address_key = r._address_key"
     )
-    joined.append("g_shared.nik IS NOT NULL AS _f_nik_shared")
-    joins.append(
-        "LEFT JOIN g_shared ON g_shared.source = r.source AND g_shared.nik = g_ident._nik_digits"
-    )
-    ctes.append(f"j AS (SELECT r.*, {', '.join(joined)} FROM {row_last} r {' '.join(joins)})")
+    ctes = [
+        *row_ctes,
+        f"j AS (SELECT r.*, {', '.join(joined)} FROM {row_last} r {' '.join(joins)})",
+    ]
     joined_ctes, last = _chain("k", "j", _joined_stages())
     ctes += joined_ctes
+    final = "WITH " + ",\n".join(ctes) + "\n" + _output_sql(last, with_raw=True)
+    return [*steps, Step(target, final)]
 
-    types = sql_columns(StandardisedRecord)
-    flags = ", ".join(
-        f"CASE WHEN {cond} THEN '{flag}' END" for flag, cond in _record_flag_conditions().items()
+
+def _nest(relation: str, stages: list[Columns]) -> str:
+    """Subqueries over ``relation``, each adding one stage's columns to the previous one."""
+    current = relation
+    for stage in (s for s in stages if s):
+        cols = ", ".join(f"{expr} AS {alias}" for alias, expr in stage)
+        current = f"(SELECT *, {cols} FROM {current} AS t)"
+    return current
+
+
+def record_sql(relation: str, keyed_regions_sql: str) -> str:
+    """The SELECT standardising the one row of ``relation``, without groups.
+
+    ``relation`` has ``record_id``, ``source``, ``<field>_raw`` for every canonical field,
+    ``_date_order`` (see :func:`source_sql`) and ``_today``, the current date: a statement that
+    reads the clock itself is planned anew at each execution (DuckDB 2.0), so the date is a value
+    the caller passes. ``keyed_regions_sql`` has the columns of
+    :func:`~povlink.standardise.address.region_keys_sql`. The output has ``record_id``,
+    ``source`` and every standardised field (no raw fields, no table-level flags).
+
+    Each group's stages run in a branch of their own over the row and the one-row branches are
+    cross-joined, as the table path joins its group tables: a branch carries only its own columns
+    from stage to stage (executing a one-row plan costs DuckDB about a microsecond per column
+    per stage). The region resolution reads a branch of the kelurahan, kecamatan and address
+    stages.
+    """
+    groups = _groups(today="_today")
+    # Every branch reads the row through one CTE: a parameter written twice in a prepared
+    # statement makes DuckDB plan it anew at each execution.
+    rec = "rec"
+    branches = {}
+    for g in groups:
+        if g.name in _PLACE_GROUPS:
+            continue
+        body = _nest(rec, [*_present_stages(g.fields), *g.stages])
+        cols = [*g.outputs, *(f"({c}) AS _f_{f}" for f, c in g.flags)]
+        branches[g.name] = f"(SELECT {', '.join(cols)} FROM {body} AS t) AS {g.name}"
+    row = _nest(rec, _row_stages())
+
+    # The place branch: the kelurahan and kecamatan columns, the address text's (only when the
+    # address key would carry them to the place table of the table path, see _address_key_sql).
+    place_groups = [g for g in groups if g.name in (*_PLACE_GROUPS, "g_address")]
+    place_stages = list(
+        itertools.chain.from_iterable([*_present_stages(g.fields), *g.stages] for g in place_groups)
     )
-    select = ["record_id", "source"]
-    for field in STANDARDISED_FIELDS:
-        if field == "quality_flags":
-            select.append(f"list_filter([{flags}], lambda f: f IS NOT NULL) AS quality_flags")
-        else:
-            select.append(f"CAST({field} AS {types[field]}) AS {field}")
-    select += [f"{f}_raw" for f in CANONICAL_FIELDS]
-    return "WITH " + ",\n".join(ctes) + f"\nSELECT {', '.join(select)} FROM {last}"
+    marked = "_address_key <> ''"
+    written = [
+        c
+        for c in address_joined_columns(
+            kelurahan="_kel_col",
+            kecamatan="_kec_col",
+            kelurahan_in_address=f"CASE WHEN {marked} THEN _kel_addr END",
+            kecamatan_in_address=f"CASE WHEN {marked} THEN _kec_addr END",
+        )
+        if c[0] in ("_kel_in", "_kec_in")
+    ]
+    key = [("_address_key", _address_key_sql("address_raw"))]
+    place = _nest(rec, [*place_stages, key, written])
+    places = region_resolution_sql(
+        f"(SELECT _kel_in, _kec_in FROM {place} AS t)", keyed_regions_sql
+    )
+    region = ", ".join(
+        [f"p.{c}" for c in _REGION_VALUES] + [f"p.{f} AS _f_{f}" for f in REGION_FLAGS]
+    )
+    joined = (
+        f"(SELECT r.*, {', '.join(f'{name}.*' for name in branches)}, {region} "
+        f"FROM {row} AS r CROSS JOIN {' CROSS JOIN '.join(branches.values())} "
+        f"CROSS JOIN ({places}) AS p)"
+    )
+    output = _output_sql(_nest(joined, _joined_stages(today="_today")) + " AS k", with_raw=False)
+    return f"WITH {rec} AS (SELECT * FROM {relation} AS p) {output}"
+
+
+def nik_digits_stages() -> list[Columns]:
+    """Stages adding ``_nik_digits`` (the cleaned NIK, the g_ident group's) from ``nik_raw``.
+
+    The table-level pass reads the digits of records whose NIK was kept out of ``nik`` (equal to
+    the KK number, or rounded by a float) from their raw NIK with these, the group's own stages.
+    """
+    return [*_present_stages(("nik",)), *identity_parse_stages("nik", _txt("nik"))]

@@ -4,7 +4,7 @@
 ``Perempuan``, ``Pria``, ``Wanita``, ``LK``, ``PR``, in any case and with any punctuation. Anything
 else is NULL with the flag ``sex_invalid``.
 
->>> "|lakilaki|" in sex_sql("x")
+>>> "'lakilaki'" in sex_sql("x")
 True
 """
 

@@ -7,6 +7,7 @@ import doctest
 import importlib
 import pkgutil
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlglot
@@ -23,7 +24,8 @@ from povlink.standardise import (
     standardise_table,
 )
 from povlink.standardise.flags import FLAG_FIELDS
-from povlink.standardise.pipeline import flag_rules, standardise_sql
+from povlink.standardise.pipeline import flag_rules, record_sql, source_sql, table_steps
+from povlink.standardise.shared import shared_nik_update_sql
 
 from .conftest import standardise_cases
 
@@ -243,16 +245,71 @@ def test_every_flag_has_an_example_that_raises_it_alone() -> None:
     assert {"nik_shared"} == TABLE_LEVEL_FLAGS
 
 
+# -- the single-record path ------------------------------------------------------------------
+#: Records the single-record path must standardise exactly as the table path: the person above,
+#: values its statement passes as literals, and address-text places either path may skip.
+RECORD_EXAMPLES: dict[str, dict[str, str | None]] = {
+    "person": PERSON,
+    "quotes": {"full_name": "Ma'ruf O'Neil", "address": "Jl. 'Pemuda' No. 5", "rt": "''"},
+    "nul": {"full_name": "Budi\x00Santoso", "nik": "3374\x0015708450001"},
+    "breaks": {"full_name": "\tSiti\nAminah\r", "phone": " 0812\t3456 7890 "},
+    "kel_in_address": {"address": "Jl. Kauman 3, Kel. Sekayu, Kec. Semarang Tengah"},
+    "accented_marker": {"address": "Jl. Kauman 3, Kél. Sekayu"},
+    "kel_column_wins": {"address": "Kel. Sekayu", "kelurahan": "Kauman"},
+    "only_kecamatan": {"kecamatan": "Pedurunga", "address": "ds. krajan"},
+    "empty": {},
+}
+
+
+@pytest.mark.parametrize("case", sorted(set(FLAG_EXAMPLES) | set(RECORD_EXAMPLES)))
+def test_record_path_gives_the_table_row(
+    case: str, table_rows: dict[str, dict[str, object]]
+) -> None:
+    """standardise_record gives exactly the table path's row, for every example of this module."""
+    record = (FLAG_EXAMPLES | RECORD_EXAMPLES)[case]
+    expected = {f: table_rows[case][f] for f in STANDARDISED_FIELDS}
+    assert standardise_record(record) == expected
+
+
+@pytest.fixture(scope="module")
+def table_rows() -> dict[str, dict[str, object]]:
+    """Every example of this module standardised as one table (no NIK repeats among them)."""
+    return standardise_cases(FLAG_EXAMPLES | RECORD_EXAMPLES)
+
+
+def test_standardise_record_is_thread_safe() -> None:
+    """Threads standardising at once (each with its own connection) get the serial results."""
+    records = [{"full_name": f"Budi {i}", "birth_date": f"{i + 1:02d}-01-1980"} for i in range(8)]
+    serial = [standardise_record(r) for r in records]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(standardise_record, records))
+    assert parallel == serial
+
+
 # -- portability -----------------------------------------------------------------------------------
-def _sql() -> str:
-    """The standardisation statement."""
+def _statements() -> list[str]:
+    """Every statement of standardisation: the table steps, the shared-NIK pass, one record."""
     columns = {"record_id", "source", *CANONICAL_FIELDS}
-    return standardise_sql("src", columns, "regions", date_order={"a": "mdy"})
+    steps = table_steps(
+        "src", columns, "regions", target="std", prefix="p_", date_order={"a": "mdy"}
+    )
+    record = record_sql(
+        source_sql("src", columns, {"a": "mdy"}).replace("FROM src)", ", _today FROM src)"),
+        "keyed_regions",
+    )
+    return [*(step.sql for step in steps), shared_nik_update_sql("std"), record]
+
+
+def _sql() -> str:
+    """The statements joined (for text searches)."""
+    return ";\n".join(_statements())
 
 
 def test_sql_transpiles_to_spark() -> None:
-    """sqlglot turns the whole statement into Spark SQL without DuckDB-only functions."""
-    spark = " ".join(sqlglot.transpile(_sql(), read="duckdb", write="spark"))
+    """sqlglot turns every statement into Spark SQL without DuckDB-only functions."""
+    spark = " ".join(
+        " ".join(sqlglot.transpile(sql, read="duckdb", write="spark")) for sql in _statements()
+    )
     functions = set(re.findall(r"\b([A-Z_]+)\(", spark))
     assert not functions & {
         "TRY_STRPTIME",
@@ -265,7 +322,7 @@ def test_sql_transpiles_to_spark() -> None:
 
 def test_every_regexp_replace_says_first_or_all() -> None:
     """Every regexp_replace has the 'g' flag or an anchored pattern (engines differ otherwise)."""
-    trees = sqlglot.parse(_sql(), read="duckdb")
+    trees = [tree for sql in _statements() for tree in sqlglot.parse(sql, read="duckdb")]
     calls = [call for tree in trees if tree for call in tree.find_all(exp.RegexpReplace)]
     assert len(calls) > 50
     for call in calls:
@@ -282,7 +339,7 @@ def test_sql_avoids_engine_specific_forms() -> None:
     """No case-insensitive flag, no arrow lambdas, no back-references in replacements."""
     sql = _sql()
     assert "->" not in sql
-    trees = sqlglot.parse(sql, read="duckdb")
+    trees = [tree for one in _statements() for tree in sqlglot.parse(one, read="duckdb")]
     for call in (c for tree in trees if tree for c in tree.find_all(exp.RegexpReplace)):
         modifiers = call.args.get("modifiers")
         assert modifiers is None or modifiers.name == "g"

@@ -1,0 +1,84 @@
+"""The table-level flag ``nik_shared``: one NIK used in one source by different people.
+
+For every (source, NIK) group, the records whose NIK is valid and whose name is known are
+compared: the group is *shared* when they hold different names and not one common birth date (the
+household head's NIK copied to the members). Every record of a shared group carries the flag,
+including records whose NIK was kept out of ``nik`` (equal to the KK number, or rounded by a
+float) while their cleaned digits are the group's.
+
+This is a pass of its own over a standardised table, after the per-record rules: it reads only
+the standardised table (the digits of a record without ``nik`` come from its raw NIK through the
+NIK group's own stages) and changes only the records whose flag is wrong. So the whole-table
+statement runs it once over every group, an incremental refresh over the groups it touched, and
+the single-record path never (one record shares a NIK with nobody). ``nik_shared`` is the last
+flag of :data:`~povlink.standardise.QUALITY_FLAGS`, so adding it at the end of ``quality_flags``
+keeps their order.
+
+>>> "UPDATE" in shared_nik_update_sql("std")
+True
+"""
+
+from __future__ import annotations
+
+from povlink.standardise.pipeline import nik_digits_stages
+
+__all__ = ["shared_nik_update_sql"]
+
+_FLAG = "nik_shared"
+
+#: Flags of a record whose cleaned NIK digits may be a valid NIK although ``nik`` is NULL.
+_KEPT_OUT = ("nik_equals_kk", "nik_float_rounded")
+
+
+def _chain(source: str, stages: list[list[tuple[str, str]]]) -> tuple[list[str], str]:
+    ctes, last = [], source
+    for i, stage in enumerate(stages, start=1):
+        cols = ", ".join(f"{expr} AS {alias}" for alias, expr in stage)
+        ctes.append(f"d_{i} AS (SELECT *, {cols} FROM {last})")
+        last = f"d_{i}"
+    return ctes, last
+
+
+def _in_scope(scope: str | None, alias: str, nik: str) -> str:
+    """SQL condition: the (source, NIK) of ``alias`` is one of the groups of ``scope``."""
+    if scope is None:
+        return "true"
+    return (
+        f"EXISTS (SELECT 1 FROM {scope} AS s WHERE s.source = {alias}.source "
+        f"AND s.nik = {alias}.{nik})"
+    )
+
+
+def shared_nik_update_sql(table: str, *, scope: str | None = None) -> str:
+    """SQL: the UPDATE giving ``nik_shared`` to exactly the records of ``table`` in shared groups.
+
+    ``table`` is a standardised table (quoted name). ``scope``, a relation with columns
+    ``source`` and ``nik``, restricts the pass to those groups (the others must already be
+    right). Only records whose flag is wrong change, so running it twice changes nothing.
+    """
+    kept_out = " OR ".join(f"list_contains(quality_flags, '{f}')" for f in _KEPT_OUT)
+    digits, last = _chain(
+        f"(SELECT rowid AS _row, source, nik_raw, list_contains(quality_flags, '{_FLAG}') "
+        f"AS _flagged FROM {table} WHERE nik IS NULL AND ({kept_out}))",
+        nik_digits_stages(),
+    )
+    flagged = f"list_contains(quality_flags, '{_FLAG}')"
+    return (
+        f"UPDATE {table} SET quality_flags = CASE WHEN {flagged} "
+        f"THEN list_filter(quality_flags, lambda f: f <> '{_FLAG}') "
+        f"ELSE list_append(quality_flags, '{_FLAG}') END "
+        "WHERE rowid IN (WITH "
+        # The groups: records with a valid NIK and a name, compared.
+        f"shared AS (SELECT source, nik FROM {table} AS t WHERE nik IS NOT NULL "
+        f"AND full_name IS NOT NULL AND {_in_scope(scope, 't', 'nik')} GROUP BY source, nik "
+        "HAVING min(full_name) <> max(full_name) AND NOT coalesce("
+        "min(birth_date) = max(birth_date) AND count(birth_date) = count(*), false)), "
+        f"{', '.join(digits)}, "
+        # The members: records with a valid NIK, and records whose NIK digits were kept out.
+        f"members AS (SELECT rowid AS _row, source, nik, {flagged} AS _flagged FROM {table} AS t "
+        f"WHERE nik IS NOT NULL AND {_in_scope(scope, 't', 'nik')} "
+        f"UNION ALL SELECT _row, source, _nik_digits, _flagged FROM {last} AS t "
+        f"WHERE _nik_digits IS NOT NULL AND {_in_scope(scope, 't', '_nik_digits')}) "
+        "SELECT m._row FROM members m LEFT JOIN shared s ON s.source = m.source AND s.nik = m.nik "
+        "WHERE m._flagged <> (s.nik IS NOT NULL))"
+    )
