@@ -254,11 +254,11 @@ class Matcher:
         ``match_probability``, ``match_weight``, ``record_id`` (the registry record that matched
         best) and, for that pair, the level of each comparison (``level_<comparison>``).
         """
-        pairs, people = self._pairs(record)
-        best: dict[str, tuple[Any, ...]] = {}
-        for pair in pairs:
-            best.setdefault(people[pair[0]][0], pair)
-        return self._frame(list(best.values())[: max(top, 0)], people)
+        standardised = self._standardise(record)
+        with self._lock:
+            candidates = self._search(standardised)
+            scored = self._score(candidates)
+        return self._group(scored, candidates, top=top)
 
     def score_candidates(self, record: Mapping[str, object]) -> pd.DataFrame:
         """Every registry record that a blocking rule pairs with ``record``, with its score.
@@ -266,40 +266,23 @@ class Matcher:
         One row per registry record, most likely first (ties: the smaller ``record_id``), with
         the columns of :meth:`match`; the scores a resolve would give the same pairs.
         """
-        pairs, people = self._pairs(record)
-        return self._frame(pairs, people)
+        standardised = self._standardise(record)
+        with self._lock:
+            candidates = self._search(standardised)
+            scored = self._score(candidates)
+        return self._group(scored, candidates, top=None)
 
-    def _pairs(
-        self, record: Mapping[str, object]
-    ) -> tuple[list[tuple[Any, ...]], dict[str, tuple[str, str]]]:
-        """The scored pairs, most likely first, and each candidate's person and household."""
+    # The four stages of a match; the benchmark times them one by one.
+    def _standardise(self, record: Mapping[str, object]) -> pa.Table:
+        """The record standardised, as the one-row table the views read."""
+        from povlink.standardise import standardise_record
+
         unknown = sorted(set(record) - set(CANONICAL_FIELDS))
         if unknown:
             raise ConfigError(
                 f"unknown field(s) {', '.join(unknown)}; a record uses the canonical fields: "
                 f"{', '.join(CANONICAL_FIELDS)}"
             )
-        standardised = self._standardise(record)
-        with self._lock:
-            candidates = self._search(standardised)
-            scored = self._score(candidates) if candidates.num_rows else []
-        people = dict(
-            zip(
-                candidates.column("unique_id").to_pylist(),
-                zip(
-                    candidates.column("person_id").to_pylist(),
-                    candidates.column("household_id").to_pylist(),
-                    strict=True,
-                ),
-                strict=True,
-            )
-        )
-        return sorted(scored, key=lambda r: (-r[1], r[0])), people
-
-    def _standardise(self, record: Mapping[str, object]) -> pa.Table:
-        """The record standardised, as the one-row table the views read."""
-        from povlink.standardise import standardise_record
-
         text = {f: None if record.get(f) is None else str(record.get(f)) for f in CANONICAL_FIELDS}
         values = standardise_record(text, regions=self._regions)
         row = {"record_id": _QUERY_ID, "source": "query", **values}
@@ -332,13 +315,33 @@ class Matcher:
 
     def _score(self, candidates: pa.Table) -> list[tuple[Any, ...]]:
         """Splink's scores of the record with each candidate (call under the lock)."""
+        if not candidates.num_rows:
+            return []
         self._work.register(_CANDIDATES, candidates)
         return self._work.rows(f"SELECT * FROM {_SCORES}")
 
-    def _frame(
-        self, pairs: list[tuple[Any, ...]], people: Mapping[str, tuple[str, str]]
+    def _group(
+        self, scored: list[tuple[Any, ...]], candidates: pa.Table, *, top: int | None
     ) -> pd.DataFrame:
-        """Scored pairs as the result table, comparison vector values as level labels."""
+        """The pairs most likely first (ties: the smaller record id); with ``top``, only the
+        best pair of each person, for the ``top`` most likely persons."""
+        people = dict(
+            zip(
+                candidates.column("unique_id").to_pylist(),
+                zip(
+                    candidates.column("person_id").to_pylist(),
+                    candidates.column("household_id").to_pylist(),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
+        pairs = sorted(scored, key=lambda r: (-r[1], r[0]))
+        if top is not None:
+            best: dict[str, tuple[Any, ...]] = {}
+            for pair in pairs:
+                best.setdefault(people[pair[0]][0], pair)
+            pairs = list(best.values())[: max(top, 0)]
         if not pairs:
             return _empty_result(list(self._levels))
         out: dict[str, list[Any]] = {
