@@ -4,11 +4,18 @@ Each comparison turns a pair of records into one *level* (exact agreement, a typ
 month, ..., disagreement); training learns how much each level says about a match. Every comparison
 opens with a null level, so that a value missing on either side is neutral, never a disagreement.
 
-The SQL conditions are written in DuckDB's dialect and marked as such, so that Splink can
-translate them for Spark (see ``docs/architecture.md``, "Portable SQL"): no ``'g'``-less
-``regexp_replace``, no ``len(list)``, no bare list indexing. They read the columns of the *link
-input* prepared by :func:`povlink.linkage.blocking.link_input_sql` (the ``standardised`` columns
-plus a few derived keys), suffixed ``_l`` and ``_r`` as Splink does.
+Fields that move together are compared together: the members of a household share a KK number,
+an address, a kelurahan, RW and RT, so these form one comparison (``residence``) that counts the
+most specific agreement once, not five agreements that would add up to calling a mother and her
+daughter one person.
+
+Levels are tried in order for every candidate pair, and most candidate pairs are non-matches that
+fall through to the last level, so the costly tests (Jaro-Winkler, edit distances) sit behind
+cheap equalities or work on short substrings, and no level compares lists.
+
+The SQL conditions are written in DuckDB's dialect and marked as such. They read the columns of
+the *link input* prepared by :func:`povlink.linkage.blocking.link_input_sql` (the
+``standardised`` columns plus a few derived keys), suffixed ``_l`` and ``_r`` as Splink does.
 """
 
 from __future__ import annotations
@@ -25,14 +32,13 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 __all__ = [
     "COMPARISONS",
     "ComparisonSpec",
-    "area_comparison",
     "birth_date_comparison",
     "city_comparison",
-    "dwelling_comparison",
     "full_name_comparison",
     "mother_name_comparison",
     "nik_birth_date_comparison",
     "nik_comparison",
+    "residence_comparison",
     "sex_comparison",
 ]
 
@@ -73,21 +79,27 @@ def _comparison(
 
 
 def nik_comparison() -> ComparisonCreator:
-    """The NIK: exact, the Excel-damaged prefix, one typo, or two different NIKs.
+    """The NIK: exact, the Excel-damaged prefix, one typo in its birth date, or two different NIKs.
 
-    Only a typo outside the last four digits (the serial) counts as one: NIKs that differ only in
-    the serial belong to people registered in the same kecamatan on the same birth date (twins,
-    neighbours), and since the NIK encodes that date, the birth date comparison already holds
-    that evidence. Two different valid NIKs fall to the last level, which training learns to be
-    strong evidence against a match.
+    A NIK is region (6 digits), birth date (6) and serial (4). NIKs that differ only in the serial
+    belong to people registered in the same kecamatan on the same day (twins, neighbours), and
+    NIKs one region digit apart with the same date and serial belong as often to two people born
+    the same day in neighbouring kecamatan (the serial 0001 is the commonest of all) as to one
+    person with a typo: neither says anything the birth date comparison does not, so the first
+    falls to the last level and the second is neutral. A typo in the date digits (same region and
+    serial) is a level of its own. Two different valid NIKs fall to the last level, which training
+    learns to be strong evidence against a match.
     """
     return _comparison(
         "nik",
-        "NIK: exact, Excel-damaged prefix, one typo outside the serial, different",
+        "NIK: exact, Excel-damaged prefix, one typo in the date digits, different",
         [
             _null(
-                "(nik_l IS NULL OR nik_r IS NULL) "
-                "AND (nik_partial_l IS NULL OR nik_partial_r IS NULL)"
+                "((nik_l IS NULL OR nik_r IS NULL) "
+                "AND (nik_partial_l IS NULL OR nik_partial_r IS NULL)) "
+                "OR (substr(nik_l, 7, 10) = substr(nik_r, 7, 10) "
+                "AND damerau_levenshtein(substr(nik_l, 1, 6), substr(nik_r, 1, 6)) = 1)",
+                "missing on either side, or a region digit apart (ambiguous)",
             ),
             _level("nik_l = nik_r", "same NIK"),
             _level(
@@ -96,10 +108,9 @@ def nik_comparison() -> ComparisonCreator:
             ),
             _level(
                 "substr(nik_l, 13, 4) = substr(nik_r, 13, 4) "
-                "AND (substr(nik_l, 1, 6) = substr(nik_r, 1, 6) "
-                "OR substr(nik_l, 7, 6) = substr(nik_r, 7, 6)) "
-                "AND damerau_levenshtein(nik_l, nik_r) <= 1",
-                "one typo outside the serial",
+                "AND substr(nik_l, 1, 6) = substr(nik_r, 1, 6) "
+                "AND damerau_levenshtein(substr(nik_l, 7, 6), substr(nik_r, 7, 6)) <= 1",
+                "one typo in the birth date digits",
             ),
             _else(),
         ],
@@ -126,7 +137,10 @@ def nik_birth_date_comparison() -> ComparisonCreator:
         "nik_birth_date",
         "Birth date in one record's NIK against the other's stated birth date",
         [
-            _null(f"NOT ({lr} OR {rl})", "no NIK on one side or no birth date on the other"),
+            _null(
+                f"NOT ({lr} OR {rl})",
+                "no NIK on one side or no birth date on the other",
+            ),
             _level(
                 f"({lr} AND nik_birth_date_l = birth_date_r "
                 "AND NOT coalesce(birth_date_is_placeholder_r, false)) "
@@ -142,6 +156,15 @@ def nik_birth_date_comparison() -> ComparisonCreator:
             _else(),
         ],
     )
+
+
+#: One digit of the ISO dates (``YYYY-MM-DD``, always ten characters) changed, or two adjacent
+#: digits swapped: the Hamming distance first, Damerau-Levenshtein only where it is two.
+_ONE_TYPO_IN_DATE: Final = (
+    "hamming(CAST(birth_date_l AS VARCHAR), CAST(birth_date_r AS VARCHAR)) <= 1 "
+    "OR (hamming(CAST(birth_date_l AS VARCHAR), CAST(birth_date_r AS VARCHAR)) = 2 "
+    "AND damerau_levenshtein(CAST(birth_date_l AS VARCHAR), CAST(birth_date_r AS VARCHAR)) = 1)"
+)
 
 
 def birth_date_comparison() -> ComparisonCreator:
@@ -165,8 +188,7 @@ def birth_date_comparison() -> ComparisonCreator:
             _level(
                 "(extract(month FROM birth_date_l) = extract(month FROM birth_date_r) "
                 "OR extract(day FROM birth_date_l) = extract(day FROM birth_date_r)) "
-                "AND damerau_levenshtein(CAST(birth_date_l AS VARCHAR), "
-                f"CAST(birth_date_r AS VARCHAR)) <= 1 AND {not_placeholder}",
+                f"AND ({_ONE_TYPO_IN_DATE}) AND {not_placeholder}",
                 "one typo in the date",
             ),
             _level(
@@ -186,26 +208,36 @@ def birth_date_comparison() -> ComparisonCreator:
     )
 
 
-#: The first or last token of one name is the first or last of the other: cheap string equality
-#: that stands in for (and guards) array intersection, the costliest part of comparing names.
-_SHARE_END_TOKEN: Final = (
-    "(name_first_l = name_first_r OR name_last_l = name_last_r "
-    "OR name_first_l = name_last_r OR name_last_l = name_first_r)"
+#: One name is the other with tokens dropped: a run of its tokens (Aminah, Siti Aminah Binti
+#: Slamet), or its first and last token around others (Siti Aminah, Siti Nur Aminah). String
+#: tests on the whole name and its end tokens, which cost far less than comparing token lists.
+_DROPPED_TOKEN: Final = (
+    "contains(' ' || full_name_l || ' ', ' ' || full_name_r || ' ') "
+    "OR contains(' ' || full_name_r || ' ', ' ' || full_name_l || ' ') "
+    "OR (name_first_l = name_first_r AND name_last_l = name_last_r "
+    "AND (full_name_l = name_first_l || ' ' || name_last_l "
+    "OR full_name_r = name_first_r || ' ' || name_last_r))"
 )
 
 
 def full_name_comparison() -> ComparisonCreator:
-    """The full name, from exact agreement down to a single shared token.
+    """The full name, from exact agreement down to a single shared or alike token.
 
     Term-frequency adjustments make a common exact name (Sri Wahyuni) weaker evidence than a rare
-    one; the phonetic level is adjusted by the frequency of the phonetic key.
+    one, and a shared first or last token weak when it is Siti, Nur or Muhammad and strong when
+    it is rare; the phonetic level is adjusted by the frequency of the phonetic key. Names swapped
+    in order are compared on their sorted tokens (``name_key``).
     """
     return _comparison(
         "full_name",
-        "Full name: exact, same tokens, Jaro-Winkler, phonetic key, dropped or shared token",
+        "Full name: exact, same tokens, Jaro-Winkler, phonetic key, dropped, shared or alike token",
         [
             _null("full_name_l IS NULL OR full_name_r IS NULL"),
-            _level("full_name_l = full_name_r", "same name", tf_adjustment_column="full_name"),
+            _level(
+                "full_name_l = full_name_r",
+                "same name",
+                tf_adjustment_column="full_name",
+            ),
             _level("name_key_l = name_key_r", "same tokens in another order"),
             cll.JaroWinklerLevel("full_name", 0.94).configure(
                 label_for_charts="Jaro-Winkler ≥ 0.94"
@@ -218,11 +250,32 @@ def full_name_comparison() -> ComparisonCreator:
             cll.JaroWinklerLevel("full_name", 0.88).configure(
                 label_for_charts="Jaro-Winkler ≥ 0.88"
             ),
-            cll.And(
-                cll.CustomLevel(_SHARE_END_TOKEN, base_dialect_str=_DIALECT),
-                cll.ArraySubsetLevel("name_tokens"),
-            ).configure(label_for_charts="one name's tokens all in the other (dropped token)"),
-            _level(_SHARE_END_TOKEN, "first or last token shared"),
+            _level(
+                "jaro_winkler_similarity(name_key_l, name_key_r) >= 0.9",
+                "tokens alike in another order (Jaro-Winkler ≥ 0.9 on sorted tokens)",
+            ),
+            _level(_DROPPED_TOKEN, "one name's tokens all in the other (dropped token)"),
+            _level(
+                "name_last_l = name_last_r",
+                "same last token",
+                tf_adjustment_column="name_last",
+            ),
+            _level(
+                "name_first_l = name_first_r",
+                "same first token",
+                tf_adjustment_column="name_first",
+            ),
+            _level(
+                "name_first_l = name_last_r OR name_last_l = name_first_r",
+                "first token of one is the last of the other",
+            ),
+            _level(
+                "greatest(jaro_winkler_similarity(name_first_l, name_first_r), "
+                "jaro_winkler_similarity(name_last_l, name_last_r), "
+                "jaro_winkler_similarity(name_first_l, name_last_r), "
+                "jaro_winkler_similarity(name_last_l, name_first_r)) >= 0.9",
+                "first or last token alike (Jaro-Winkler ≥ 0.9)",
+            ),
             _else(),
         ],
     )
@@ -236,7 +289,9 @@ def mother_name_comparison() -> ComparisonCreator:
         [
             _null("mother_name_l IS NULL OR mother_name_r IS NULL"),
             _level(
-                "mother_name_l = mother_name_r", "same name", tf_adjustment_column="mother_name"
+                "mother_name_l = mother_name_r",
+                "same name",
+                tf_adjustment_column="mother_name",
             ),
             cll.JaroWinklerLevel("mother_name", 0.9).configure(
                 label_for_charts="Jaro-Winkler ≥ 0.9"
@@ -268,68 +323,51 @@ def _same(field: str) -> str:
     )
 
 
-#: Word sets of two addresses are compared (costly array work) only for records in the same
-#: kelurahan or whose addresses share a first or last word: string equality first.
-_WORDS_WORTH_COMPARING: Final = (
-    f"({_same('kelurahan')} OR address_first_l = address_first_r "
-    "OR address_last_l = address_last_r OR address_first_l = address_last_r "
-    "OR address_last_l = address_first_r)"
-)
+def residence_comparison() -> ComparisonCreator:
+    """Where the person lives: the family card, the street address, then the region.
 
-
-def dwelling_comparison() -> ComparisonCreator:
-    """The family card and the street address: who the person lives with, and where exactly.
-
-    The KK number and the address are one comparison, not two: the members of a household share
-    both, so as separate comparisons they would add up to overwhelming evidence that a mother and
-    her daughter are one person. Together they count once, as the strongest agreement found.
+    One comparison, not three: the members of a household share the KK number, the address, the
+    kelurahan, RW and RT, so as separate comparisons they would add up to overwhelming evidence
+    that a mother and her daughter are one person. Together they count once, as the most specific
+    agreement found. An address is stronger inside the same kelurahan than across two (street
+    names repeat across a city); how much stronger, training learns from the data: where
+    addresses never repeat outside a household it is near-certain, where households share them
+    it is not. A large kelurahan is weaker evidence than a small one (term frequency).
     """
-    null_sql = " OR ".join(f"(kk_number_{s} IS NULL AND address_{s} IS NULL)" for s in ("l", "r"))
+    sides = ("l", "r")
+    null_sql = " OR ".join(
+        f"(kk_number_{s} IS NULL AND address_{s} IS NULL AND kelurahan_code_{s} IS NULL "
+        f"AND kelurahan_name_{s} IS NULL AND kecamatan_code_{s} IS NULL "
+        f"AND kecamatan_name_{s} IS NULL)"
+        for s in sides
+    )
+    kel = "kelurahan_key_l = kelurahan_key_r"
+    alike = "jaro_winkler_similarity(address_l, address_r) >= 0.9"
     return _comparison(
-        "dwelling",
-        "Dwelling: same KK, same address, address alike, words of the address shared",
+        "residence",
+        "Residence: same KK, same or alike address (in the same kelurahan or not), address "
+        "words shared, same kelurahan with RW and RT, kelurahan, kecamatan",
         [
-            _null(null_sql, "no KK or address on either side"),
+            _null(null_sql, "no KK, address or region on either side"),
             _level("kk_number_l = kk_number_r", "same KK number"),
+            _level(f"address_l = address_r AND {kel}", "same address in the same kelurahan"),
             _level("address_l = address_r", "same address"),
             _level(
-                "jaro_winkler_similarity(address_l, address_r) >= 0.9",
-                "address alike (Jaro-Winkler ≥ 0.9)",
+                f"{alike} AND {kel}",
+                "address alike (Jaro-Winkler ≥ 0.9), same kelurahan",
             ),
-            cll.And(
-                cll.CustomLevel(_WORDS_WORTH_COMPARING, base_dialect_str=_DIALECT),
-                cll.ArraySubsetLevel("address_tokens"),
-                cll.ArrayIntersectLevel("address_tokens", 1),
-            ).configure(label_for_charts="one address's words all in the other"),
-            cll.And(
-                cll.CustomLevel(_WORDS_WORTH_COMPARING, base_dialect_str=_DIALECT),
-                cll.ArrayIntersectLevel("address_tokens", 3),
-            ).configure(label_for_charts="at least three words of the address shared"),
-            _else(),
-        ],
-    )
-
-
-def area_comparison() -> ComparisonCreator:
-    """The kelurahan, then RW and RT within it, or only the kecamatan.
-
-    RT and RW are numbers local to a kelurahan, so they only count inside one; kelurahan names
-    are compared where no code resolved (a city without a region table).
-    """
-    null_sql = " OR ".join(
-        f"(kelurahan_code_{s} IS NULL AND kelurahan_name_{s} IS NULL "
-        f"AND kecamatan_code_{s} IS NULL AND kecamatan_name_{s} IS NULL)"
-        for s in ("l", "r")
-    )
-    kel = _same("kelurahan")
-    return _comparison(
-        "area",
-        "Area: same kelurahan with RW and RT, with RW, same kelurahan, names alike, kecamatan",
-        [
-            _null(null_sql, "no region on either side"),
+            _level(alike, "address alike (Jaro-Winkler ≥ 0.9)"),
+            _level(
+                "jaro_winkler_similarity(address_key_l, address_key_r) >= 0.9",
+                "address words alike in another order (Jaro-Winkler ≥ 0.9 on sorted words)",
+            ),
+            _level(
+                "contains(address_l, address_r) OR contains(address_r, address_l)",
+                "one address inside the other (a part dropped)",
+            ),
             _level(f"{kel} AND rw_l = rw_r AND rt_l = rt_r", "same kelurahan, RW and RT"),
             _level(f"{kel} AND rw_l = rw_r", "same kelurahan and RW"),
-            _level(kel, "same kelurahan"),
+            _level(kel, "same kelurahan", tf_adjustment_column="kelurahan_key"),
             _level(
                 "(kelurahan_code_l IS NULL OR kelurahan_code_r IS NULL) "
                 "AND jaro_winkler_similarity(kelurahan_name_l, kelurahan_name_r) >= 0.9",
@@ -378,7 +416,13 @@ COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
     ComparisonSpec(
         "full_name",
         ("full_name",),
-        ("full_name", "name_tokens", "name_phonetic"),
+        (
+            "full_name",
+            "name_phonetic",
+            "name_first",
+            "name_last",
+            "name_key",
+        ),
         full_name_comparison,
     ),
     ComparisonSpec("birth_date", ("birth_year",), _DATE, birth_date_comparison),
@@ -396,11 +440,18 @@ COMPARISONS: Final[tuple[ComparisonSpec, ...]] = (
         mother_name_comparison,
     ),
     ComparisonSpec(
-        "dwelling",
-        ("kk_number", "address"),
-        ("kk_number", "address", "address_tokens", "address_first", "address_last", *_AREA),
-        dwelling_comparison,
+        "residence",
+        ("kk_number", "address", *_AREA),
+        (
+            "kk_number",
+            "address",
+            "address_key",
+            *_AREA,
+            "kelurahan_key",
+            "rt",
+            "rw",
+        ),
+        residence_comparison,
     ),
-    ComparisonSpec("area", _AREA, (*_AREA, "rt", "rw"), area_comparison),
     ComparisonSpec("city", ("city",), ("city",), city_comparison),
 )

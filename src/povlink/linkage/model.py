@@ -5,13 +5,12 @@ keyword arguments, :meth:`~LinkageModel.fit` learns from a table and returns the
 attributes end in ``_``, and using an unfitted model raises
 :class:`~povlink.exceptions.NotFittedError`.
 
-Training, in order:
-
-1. the prior (the probability that two random records match) from deterministic rules;
-2. the u probabilities (how often each level occurs among non-matches) from random pairs, with a
-   fixed seed;
-3. the m probabilities (how often each level occurs among matches) by expectation maximisation
-   over several blocking rules, or from labelled pairs when the user has them.
+Training (see :mod:`~povlink.linkage.training`): u, how often each level occurs among non-matches,
+from random pairs drawn with a fixed seed; m, how often each level occurs among matches, by
+expectation maximisation over the pairs of several training rules (or from labelled pairs when the
+user has them); the prior, the probability that two random records match, from deterministic
+rules whose recall is read off m. The random pairs hold some matches too: once m and the prior are
+known they are taken out of u, and m and the prior are learned once more.
 
 The trained model is Splink's JSON settings (:meth:`~LinkageModel.to_json`), so users can inspect
 it, load it in plain Splink, or bring a model of their own (:meth:`~LinkageModel.from_json`).
@@ -26,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Self
 
 import pandas as pd
+from splink import SettingsCreator
 
 from povlink.engine import Engine, quote_identifier
 from povlink.exceptions import LinkageError, NotFittedError
@@ -37,11 +37,23 @@ from povlink.linkage.blocking import (
     choose_loose_rules,
     link_input_sql,
 )
-from povlink.linkage.comparisons import COMPARISONS
+from povlink.linkage.comparisons import COMPARISONS, ComparisonSpec
+from povlink.linkage.training import (
+    Patterns,
+    PriorCount,
+    blocked_pair_patterns,
+    deterministic_recall,
+    estimate_m,
+    estimate_u,
+    field_presence,
+    floor_partial_agreement,
+    neutralise_unseen_levels,
+    random_pair_patterns,
+    set_m,
+)
 
 if TYPE_CHECKING:
     from splink import Linker
-    from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 __all__ = ["DEFAULT_THRESHOLD", "PAIR_COLUMNS", "LinkageModel"]
 
@@ -74,9 +86,11 @@ class LinkageModel:
         threshold: match probability at or above which a pair links (used by clustering).
         seed: seed for the random pairs that estimate the u probabilities.
         max_pairs_for_u: how many random pairs estimate the u probabilities.
-        max_pairs_for_em: at most this many pairs per EM training rule (sampled deterministically).
+        max_pairs_for_em: at most this many pairs per EM training rule (records sampled by a
+            seeded hash of their id, so the same ones every time).
         prior_recall: the share of true matches the deterministic rules find; ``None`` (the
-            default) estimates it from the trained model (see :func:`_deterministic_recall`).
+            default) reads it off the trained m probabilities (see
+            :func:`~povlink.linkage.training.deterministic_recall`).
         loose_pairs_per_record: budget of pairs, per record, for the looser blocking rules
             (:data:`~povlink.linkage.blocking.LOOSE_RULES`), which are chosen at fit time;
             never less than ``min_pairs_for_loose_blocking`` (cheap on any machine) nor more
@@ -93,8 +107,8 @@ class LinkageModel:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         seed: int = 42,
-        max_pairs_for_u: float = 2e6,
-        max_pairs_for_em: float = 2e6,
+        max_pairs_for_u: float = 1e6,
+        max_pairs_for_em: float = 1e6,
         prior_recall: float | None = None,
         loose_pairs_per_record: float = 2,
         min_pairs_for_loose_blocking: float = 5e5,
@@ -151,65 +165,26 @@ class LinkageModel:
                 self.max_pairs_for_loose_blocking,
             )
             prediction_rules += choose_loose_rules(engine, _LINK_INPUT, available, budget)
-        settings = {
-            "link_type": "dedupe_only",
-            "unique_id_column_name": "unique_id",
-            "probability_two_random_records_match": 1e-4,
-            "comparisons": [c.build() for c in comparisons],
-            "blocking_rules_to_generate_predictions": [r.sql for r in prediction_rules],
-            "retain_matching_columns": False,
-            "retain_intermediate_calculation_columns": False,
-            "additional_columns_to_retain": [],
-            "em_convergence": 0.0001,
-            "max_iterations": 25,
-        }
-        # Sampling only pays (and Splink's probe only works) on large tables.
-        max_pairs = self.max_pairs_for_em if n * (n - 1) / 2 > self.max_pairs_for_em else None
-        deterministic = _usable(DETERMINISTIC_RULES, available)
-        presence = _presence(engine, {c for r in deterministic for c in r.needs})
-        with splink_linker(engine, settings) as linker:
-            if deterministic:
-                # A provisional prior for EM to start from; re-estimated once m is known.
-                _estimate_prior(
-                    linker,
-                    [r.sql for r in deterministic],
-                    self.prior_recall if self.prior_recall is not None else 0.7,
-                )
-            # One pass over all sampled pairs: rare levels never reach Splink's early-stopping
-            # count, so its chunked passes would only add work.
-            linker.training.estimate_u_using_random_sampling(
-                max_pairs=self.max_pairs_for_u,
-                seed=self.seed,
-                num_chunks=1,
-                min_count_per_level=None,
+        settings: dict[str, Any] = (
+            SettingsCreator(
+                link_type="dedupe_only",
+                unique_id_column_name="unique_id",
+                probability_two_random_records_match=1e-4,
+                comparisons=[c.build() for c in comparisons],
+                blocking_rules_to_generate_predictions=[
+                    _as_splink_rule(r.sql) for r in prediction_rules
+                ],
+                retain_matching_columns=False,
+                retain_intermediate_calculation_columns=False,
             )
-            if labels is not None:
-                _train_m_from_labels(engine, linker, labels)
-            else:
-                untrained = {c.name for c in comparisons}
-                for slot in TRAINING_RULES:
-                    usable = _usable(slot, available)
-                    if not usable:
-                        continue
-                    # A comparison reading a column of the rule cannot be trained on its pairs.
-                    trains = {
-                        c.name for c in comparisons if not set(c.reads) & set(usable[0].needs)
-                    }
-                    if not trains & untrained:
-                        continue  # every comparison it would train was trained on cleaner pairs
-                    linker.training.estimate_parameters_using_expectation_maximisation(
-                        usable[0].sql,
-                        max_pairs=max_pairs,
-                        estimate_without_term_frequencies=True,
-                    )
-                    untrained -= trains
-            if deterministic and self.prior_recall is None:
-                recall = _deterministic_recall(
-                    linker.misc.save_model_to_json(), deterministic, presence
-                )
-                _estimate_prior(linker, [r.sql for r in deterministic], recall)
-            trained = linker.misc.save_model_to_json()
-        _floor_partial_agreement(trained)
+            .get_settings("duckdb")
+            .as_dict()  # type: ignore[no-untyped-call]
+        )
+        try:
+            trained = self._train(engine, settings, comparisons, available, labels)
+        finally:
+            engine.drop_table(_LINK_INPUT)
+        floor_partial_agreement(trained)
         # A random id Splink gives each linker: dropped so the same data gives the same JSON.
         trained.pop("linker_uid", None)
         self.settings_json_: str = json.dumps(trained, indent=2, sort_keys=True)
@@ -219,6 +194,88 @@ class LinkageModel:
             trained["probability_two_random_records_match"]
         )
         return self
+
+    def _train(
+        self,
+        engine: Engine,
+        settings: dict[str, Any],
+        comparisons: list[ComparisonSpec],
+        available: set[str],
+        labels: pd.DataFrame | None,
+    ) -> dict[str, Any]:
+        """The settings with the prior, u and m learned from the link input.
+
+        u from random pairs; m by EM on the pairs of the training rules (or from ``labels``);
+        the prior from the deterministic rules, whose recall is read off m; then u again without
+        the matches the random pairs held, and once more m and the prior with that u.
+        """
+        deterministic = _usable(DETERMINISTIC_RULES, available)
+        prior = PriorCount.of(engine, _LINK_INPUT, deterministic)
+        presence = field_presence(engine, _LINK_INPUT, {c for r in deterministic for c in r.needs})
+        if deterministic:
+            # A provisional prior for EM to start from; re-estimated once m is known.
+            settings["probability_two_random_records_match"] = prior.probability(
+                self.prior_recall if self.prior_recall is not None else 0.7
+            )
+        levels = settings["comparisons"]
+        random_pairs = random_pair_patterns(
+            engine, _LINK_INPUT, levels, max_pairs=self.max_pairs_for_u, seed=self.seed
+        )
+        estimate_u(levels, random_pairs)
+        sessions = (
+            []
+            if labels is not None
+            else self._training_pairs(engine, levels, comparisons, available)
+        )
+        for _ in range(1 if labels is not None else 2):
+            if labels is not None:
+                settings = _m_from_labels(engine, settings, labels)
+                levels = settings["comparisons"]
+            else:
+                start = float(settings["probability_two_random_records_match"])
+                set_m(levels, [estimate_m(levels, p, t, prior=start) for p, t in sessions])
+            if deterministic and self.prior_recall is None:
+                recall = deterministic_recall(settings, deterministic, presence)
+                settings["probability_two_random_records_match"] = prior.probability(recall)
+            estimate_u(
+                levels, random_pairs, prior=float(settings["probability_two_random_records_match"])
+            )
+        if labels is None:
+            neutralise_unseen_levels(levels, [random_pairs, *(p for p, _ in sessions)])
+        return settings
+
+    def _training_pairs(
+        self,
+        engine: Engine,
+        levels: list[dict[str, Any]],
+        comparisons: list[ComparisonSpec],
+        available: set[str],
+    ) -> list[tuple[Patterns, set[str]]]:
+        """Pairs of each usable training rule, as patterns, with the comparisons they train.
+
+        A comparison reading a column of the rule cannot be trained on its pairs; a rule whose
+        comparisons were all trained on cleaner pairs (an earlier rule) is not used.
+        """
+        untrained = {c.name for c in comparisons}
+        sessions = []
+        for slot in TRAINING_RULES:
+            usable = _usable(slot, available)
+            if not usable:
+                continue
+            trains = {c.name for c in comparisons if not set(c.reads) & set(usable[0].needs)}
+            if not trains & untrained:
+                continue
+            patterns = blocked_pair_patterns(
+                engine,
+                _LINK_INPUT,
+                levels,
+                usable[0],
+                max_pairs=self.max_pairs_for_em,
+                seed=self.seed,
+            )
+            sessions.append((patterns, trains))
+            untrained -= trains
+        return sessions
 
     def _prediction_rules(self) -> tuple[BlockingRule, ...]:
         if self.blocking_rules is None:
@@ -306,102 +363,18 @@ def _profile_link_input(engine: Engine) -> tuple[set[str], set[str]]:
     "semarang" would be all agreement); a blocking rule only needs values.
     """
     columns = engine.columns(_LINK_INPUT)
-    lists = {"name_tokens", "address_tokens"}
     parts = []
     for c in columns:
         q = quote_identifier(c)
-        differs = f"count({q}) > 0" if c in lists else f"coalesce(min({q}) <> max({q}), false)"
-        parts += [f"count({q}) > 0", differs]
+        parts += [f"count({q}) > 0", f"coalesce(min({q}) <> max({q}), false)"]
     row = engine.rows(f"SELECT {', '.join(parts)} FROM {_LINK_INPUT}")[0]
     present = {c for c, has in zip(columns, row[0::2], strict=True) if has}
     varied = {c for c, has in zip(columns, row[1::2], strict=True) if has}
     return present, varied
 
 
-#: The comparison and level whose m is the chance that a true pair agrees exactly on a field.
-_EXACT_LEVELS: Final[dict[str, tuple[str, str]]] = {
-    "nik": ("nik", "same NIK"),
-    "full_name": ("full_name", "same name"),
-    "birth_date": ("birth_date", "same date"),
-}
-
-
-def _presence(engine: Engine, columns: set[str]) -> dict[str, float]:
-    """The share of records of the link input with a value in each of ``columns``."""
-    names = sorted(columns & set(_EXACT_LEVELS))
-    if not names:
-        return {}
-    row = engine.rows(
-        "SELECT count(*), "
-        + ", ".join(f"count({quote_identifier(c)})" for c in names)
-        + f" FROM {_LINK_INPUT}"
-    )[0]
-    total = max(int(row[0]), 1)
-    return {c: int(n) / total for c, n in zip(names, row[1:], strict=True)}
-
-
-def _estimate_prior(linker: Linker, rules: list[str | BlockingRuleCreator], recall: float) -> None:
-    """Splink's prior from the deterministic rules, assuming they find ``recall`` of true pairs.
-
-    On a very small table the rules can find more pairs than that recall allows (five records,
-    one near-certain pair); the pairs found are then taken as all there are (recall 1).
-    """
-    try:
-        linker.training.estimate_probability_two_random_records_match(rules, recall=recall)
-    except ValueError as err:
-        if "recall must be at least" not in str(err):
-            raise
-        linker.training.estimate_probability_two_random_records_match(rules, recall=1.0)
-
-
-def _deterministic_recall(
-    settings: dict[str, Any], rules: Sequence[BlockingRule], presence: dict[str, float]
-) -> float:
-    """The share of true pairs the deterministic rules find, read off the trained model.
-
-    A true pair passes a rule when both records have each field and agree exactly on it: for
-    each field, (share of records with it)² × m(exact agreement). Rules are taken as independent
-    ways to find a pair. Guessing this share instead (Splink's usual approach) shifts every match
-    probability by the error of the guess; clean data and damaged data need different shares.
-    """
-    m: dict[str, float] = {}
-    for comparison in settings["comparisons"]:
-        for field, (name, label) in _EXACT_LEVELS.items():
-            if comparison["output_column_name"] != name:
-                continue
-            for level in comparison["comparison_levels"]:
-                if level.get("label_for_charts") == label and level.get("m_probability"):
-                    m[field] = float(level["m_probability"])
-    missed = 1.0
-    for rule in rules:
-        fields = [c for c in rule.needs if c in _EXACT_LEVELS]
-        if not fields or any(f not in m or f not in presence for f in fields):
-            continue
-        found = 1.0
-        for f in fields:
-            found *= presence[f] ** 2 * m[f]
-        missed *= 1.0 - found
-    return min(max(1.0 - missed, 0.05), 0.99)
-
-
-def _floor_partial_agreement(settings: dict[str, Any]) -> None:
-    """No level of a comparison may weigh less than its total disagreement.
-
-    EM can drive the m of a rarely seen level (say, a KK number with one typo) to zero, which
-    would make a near-agreement a hundred times stronger evidence against a match than a plain
-    disagreement. Such a level is raised to the weight of the comparison's last (else) level.
-    """
-    for comparison in settings["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        last = levels[-1]
-        m_else, u_else = last.get("m_probability"), last.get("u_probability")
-        if not m_else or not u_else:
-            continue
-        bayes_else = m_else / u_else
-        for level in levels[:-1]:
-            m, u = level.get("m_probability"), level.get("u_probability")
-            if m is not None and u and m / u < bayes_else:
-                level["m_probability"] = u * bayes_else
+def _as_splink_rule(sql: str) -> dict[str, Any]:
+    return {"blocking_rule": sql, "sql_dialect": "duckdb"}
 
 
 def _usable(rules: Sequence[BlockingRule], available: set[str]) -> list[BlockingRule]:
@@ -410,10 +383,10 @@ def _usable(rules: Sequence[BlockingRule], available: set[str]) -> list[Blocking
 
 def build_link_input(engine: Engine, table: str, name: str = _LINK_INPUT) -> None:
     """Write the link input of ``table`` (see :func:`link_input_sql`) to the temporary table
-    ``name``, ordered by record id."""
+    ``name``, in no set order (every step that reads it is independent of the order)."""
     engine.create_table(
         name,
-        link_input_sql(table, set(engine.columns(table))) + " ORDER BY unique_id",
+        link_input_sql(table, set(engine.columns(table))),
         temporary=True,
     )
 
@@ -425,12 +398,14 @@ def splink_linker(
     link_input: str = _LINK_INPUT,
     *,
     validate: bool = True,
+    keep_input: bool = False,
 ) -> Iterator[Linker]:
     """A Splink linker over the link input table ``link_input`` (see :func:`build_link_input`).
 
     ``validate=False`` skips Splink's check of the settings against the input's columns (about
     a second of SQL parsing), for a trained model scoring the link input it was built for.
-    Splink's working tables and the link input are dropped afterwards.
+    Splink's working tables are dropped afterwards, and the link input too unless
+    ``keep_input``.
     """
     from splink import Linker
 
@@ -449,7 +424,8 @@ def splink_linker(
     finally:
         splink_logger.setLevel(level)
         db_api.delete_tables_created_by_splink_from_db()  # type: ignore[no-untyped-call]
-        engine.drop_table(link_input)
+        if not keep_input:
+            engine.drop_table(link_input)
 
 
 def finish_pending_results(engine: Engine) -> None:
@@ -461,8 +437,10 @@ def finish_pending_results(engine: Engine) -> None:
     engine.rows("SELECT 1")
 
 
-def _train_m_from_labels(engine: Engine, linker: Linker, labels: pd.DataFrame) -> None:
-    """m probabilities counted from pairs the user knows to be the same person."""
+def _m_from_labels(
+    engine: Engine, settings: dict[str, Any], labels: pd.DataFrame
+) -> dict[str, Any]:
+    """The settings with m counted from pairs the user knows to be the same person."""
     missing = {"record_id_l", "record_id_r"} - set(labels.columns)
     if missing:
         raise LinkageError(
@@ -476,7 +454,10 @@ def _train_m_from_labels(engine: Engine, linker: Linker, labels: pd.DataFrame) -
             f"SELECT record_id_l AS unique_id_l, record_id_r AS unique_id_r FROM {_LABELS}_df",
             temporary=True,
         )
-        linker.training.estimate_m_from_pairwise_labels(_LABELS)  # type: ignore[no-untyped-call]
+        with splink_linker(engine, settings, keep_input=True) as linker:
+            linker.training.estimate_m_from_pairwise_labels(_LABELS)  # type: ignore[no-untyped-call]
+            trained: dict[str, Any] = linker.misc.save_model_to_json()
+        return trained
     finally:
         engine.unregister(f"{_LABELS}_df")
         engine.drop_table(_LABELS)

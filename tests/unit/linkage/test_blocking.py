@@ -72,7 +72,7 @@ def test_loose_rules_stay_within_the_budget(engine: Engine) -> None:
             }
         ),
     )
-    available = {"birth_date", "name_first", "name_last", "name_key"}
+    available = {"birth_date", "name_first", "name_last"}
     chosen = choose_loose_rules(engine, "li", available, budget=130)
     # first+last: 60 pairs; the birth date and the first token alone (780 each) are skipped;
     # the last token alone (60 more) still fits.

@@ -48,7 +48,7 @@ def test_unfitted_model_says_how_to_fix_it(engine: Engine) -> None:
 def test_fit_returns_the_model_with_learned_attributes(fitted: tuple[Engine, LinkageModel]) -> None:
     """fit returns self and sets attributes ending in an underscore."""
     _, model = fitted
-    assert model.comparisons_ == ["full_name", "birth_date", "area"]
+    assert model.comparisons_ == ["full_name", "birth_date", "residence"]
     assert 0 < model.probability_two_random_records_match_ < 0.01
     assert model.blocking_rules_
 
@@ -150,7 +150,7 @@ def test_labels_train_m_without_em(
 def test_prior_recall_is_read_off_the_trained_m() -> None:
     """Recall of the deterministic rules = presence² × m(exact) per field, rules independent."""
     from povlink.linkage.blocking import DETERMINISTIC_RULES
-    from povlink.linkage.model import _deterministic_recall
+    from povlink.linkage.training import deterministic_recall
 
     def comparison(name: str, label: str, m: float) -> dict[str, object]:
         return {
@@ -169,4 +169,4 @@ def test_prior_recall_is_read_off_the_trained_m() -> None:
     by_nik = 0.5**2 * 0.9 * 0.5
     by_name = 0.8 * 0.5
     expected = 1 - (1 - by_nik) * (1 - by_name)
-    assert _deterministic_recall(settings, DETERMINISTIC_RULES, presence) == pytest.approx(expected)
+    assert deterministic_recall(settings, DETERMINISTIC_RULES, presence) == pytest.approx(expected)
