@@ -4,7 +4,7 @@ What a competent Splink user would write in an afternoon from Splink's own compa
 tutorials, on the same records and the same fields povlink gets: name comparisons with
 term-frequency adjustments, Splink's date-of-birth comparison, Jaro-Winkler on places and
 addresses, exact matches on codes; blocking on pairs of fields; the prior from a deterministic rule,
-u from random sampling (same seed and number of pairs as povlink), m by EM over a few rules.
+u from random sampling (two million pairs, a fixed seed), m by EM over a few rules.
 Clustering is Splink's connected components at a threshold.
 
 Two models: :func:`febrl_settings` reads FEBRL4's own columns (given name and surname apart,

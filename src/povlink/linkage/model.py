@@ -59,7 +59,9 @@ __all__ = ["DEFAULT_THRESHOLD", "PAIR_COLUMNS", "LinkageModel"]
 
 #: Match probability at or above which two records are the same person. Chosen from the accuracy
 #: benchmark (``benchmarks/accuracy.py``): the best F1 on the synthetic city and FEBRL4 together.
-DEFAULT_THRESHOLD: Final[float] = 0.95
+#: The model's probabilities are calibrated (its u without the matches among random pairs, its
+#: prior from counted pairs), so "more likely than not" is also the decision that F1 favours.
+DEFAULT_THRESHOLD: Final[float] = 0.5
 
 #: Columns of the pair table written by :meth:`LinkageModel.predict`.
 PAIR_COLUMNS: Final[tuple[str, ...]] = (
