@@ -20,9 +20,11 @@ module                 rule
 ``pipeline``           the statements composed from the rules above (a table, one record)
 ``shared``             the table-level flag ``nik_shared``, a pass of its own
 ``table``              :func:`standardise_table` and :func:`standardise_record`
+``changes``            :func:`standardise_changed`: refresh for the records that changed
 =====================  ================================================================
 """
 
+from povlink.standardise.changes import StandardiseChanges, standardise_changed
 from povlink.standardise.flags import QUALITY_FLAGS, TABLE_LEVEL_FLAGS
 from povlink.standardise.nik import NikInfo, parse_nik
 from povlink.standardise.regions import RegionRow, RegionTable, load_regions
@@ -34,8 +36,10 @@ __all__ = [
     "NikInfo",
     "RegionRow",
     "RegionTable",
+    "StandardiseChanges",
     "load_regions",
     "parse_nik",
+    "standardise_changed",
     "standardise_record",
     "standardise_table",
 ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from povlink.standardise.pipeline import nik_digits_stages
 
-__all__ = ["shared_nik_update_sql"]
+__all__ = ["nik_groups_sql", "shared_nik_update_sql"]
 
 _FLAG = "nik_shared"
 
@@ -49,22 +49,43 @@ def _in_scope(scope: str | None, alias: str, nik: str) -> str:
     )
 
 
+def _members_sql(table: str, *, where: str = "true", scope: str | None = None) -> list[str]:
+    """CTEs ending in ``members``: ``_row`` (rowid), ``source``, ``nik`` (the group's digits) and
+    ``_flagged`` of every record of ``table`` (satisfying ``where``) that belongs to a (source,
+    NIK) group of ``scope`` (every group when None)."""
+    kept_out = " OR ".join(f"list_contains(quality_flags, '{f}')" for f in _KEPT_OUT)
+    flagged = f"list_contains(quality_flags, '{_FLAG}')"
+    digits, last = _chain(
+        f"(SELECT rowid AS _row, source, nik_raw, {flagged} AS _flagged FROM {table} "
+        f"WHERE nik IS NULL AND ({kept_out}) AND {where})",
+        nik_digits_stages(),
+    )
+    return [
+        *digits,
+        f"members AS (SELECT rowid AS _row, source, nik, {flagged} AS _flagged FROM {table} AS t "
+        f"WHERE nik IS NOT NULL AND {where} AND {_in_scope(scope, 't', 'nik')} "
+        f"UNION ALL SELECT _row, source, _nik_digits, _flagged FROM {last} AS t "
+        f"WHERE _nik_digits IS NOT NULL AND {_in_scope(scope, 't', '_nik_digits')})",
+    ]
+
+
+def nik_groups_sql(table: str, *, where: str) -> str:
+    """SQL: the distinct (``source``, ``nik``) groups the records of ``table`` satisfying
+    ``where`` belong to (a record without ``nik`` may still belong to its digits' group)."""
+    members = ", ".join(_members_sql(table, where=where))
+    return f"WITH {members} SELECT DISTINCT source, nik FROM members"
+
+
 def shared_nik_update_sql(table: str, *, scope: str | None = None) -> str:
     """SQL: the UPDATE giving ``nik_shared`` to exactly the records of ``table`` in shared groups.
 
     ``table`` is a standardised table (quoted name). ``scope``, a relation with columns
     ``source`` and ``nik``, restricts the pass to those groups (the others must already be
-    right). Only records whose flag is wrong change, so running it twice changes nothing.
+    right). Only records whose flag is wrong change, so running it twice changes nothing; the
+    statement returns how many changed.
     """
-    kept_out = " OR ".join(f"list_contains(quality_flags, '{f}')" for f in _KEPT_OUT)
-    digits, last = _chain(
-        f"(SELECT rowid AS _row, source, nik_raw, list_contains(quality_flags, '{_FLAG}') "
-        f"AS _flagged FROM {table} WHERE nik IS NULL AND ({kept_out}))",
-        nik_digits_stages(),
-    )
-    flagged = f"list_contains(quality_flags, '{_FLAG}')"
     return (
-        f"UPDATE {table} SET quality_flags = CASE WHEN {flagged} "
+        f"UPDATE {table} SET quality_flags = CASE WHEN list_contains(quality_flags, '{_FLAG}') "
         f"THEN list_filter(quality_flags, lambda f: f <> '{_FLAG}') "
         f"ELSE list_append(quality_flags, '{_FLAG}') END "
         "WHERE rowid IN (WITH "
@@ -73,12 +94,8 @@ def shared_nik_update_sql(table: str, *, scope: str | None = None) -> str:
         f"AND full_name IS NOT NULL AND {_in_scope(scope, 't', 'nik')} GROUP BY source, nik "
         "HAVING min(full_name) <> max(full_name) AND NOT coalesce("
         "min(birth_date) = max(birth_date) AND count(birth_date) = count(*), false)), "
-        f"{', '.join(digits)}, "
         # The members: records with a valid NIK, and records whose NIK digits were kept out.
-        f"members AS (SELECT rowid AS _row, source, nik, {flagged} AS _flagged FROM {table} AS t "
-        f"WHERE nik IS NOT NULL AND {_in_scope(scope, 't', 'nik')} "
-        f"UNION ALL SELECT _row, source, _nik_digits, _flagged FROM {last} AS t "
-        f"WHERE _nik_digits IS NOT NULL AND {_in_scope(scope, 't', '_nik_digits')}) "
+        f"{', '.join(_members_sql(table, scope=scope))} "
         "SELECT m._row FROM members m LEFT JOIN shared s ON s.source = m.source AND s.nik = m.nik "
         "WHERE m._flagged <> (s.nik IS NOT NULL))"
     )

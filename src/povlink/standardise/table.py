@@ -40,7 +40,7 @@ def _create_regions_table(engine: Engine, regions: RegionTable, name: str) -> No
         engine.unregister(view)
 
 
-def _source_columns(engine: Engine, source_table: str) -> set[str]:
+def source_columns(engine: Engine, source_table: str) -> set[str]:
     """The columns of ``source_table``; a :class:`SourceError` without record_id or source."""
     columns = set(engine.columns(source_table))
     absent = [c for c in ("record_id", "source") if c not in columns]
@@ -61,9 +61,11 @@ def run_table_steps(
     *,
     regions: RegionTable,
     date_order: str | Mapping[str, str],
+    temporary: bool = False,
 ) -> None:
     """Write the per-record standardisation of ``relation`` to ``target_table`` (no table-level
-    flags), through helper tables that are dropped afterwards. Call inside a transaction."""
+    flags; a temporary table if ``temporary``), through helper tables that are dropped
+    afterwards. Call inside a transaction."""
     prefix = f"_povlink_std_{uuid.uuid4().hex[:12]}_"
     regions_table = f"{prefix}regions"
     steps = table_steps(
@@ -79,7 +81,7 @@ def run_table_steps(
         _create_regions_table(engine, regions, regions_table)
         for step in steps[:-1]:
             engine.create_table(step.table, step.sql, temporary=True)
-        engine.create_table(steps[-1].table, steps[-1].sql)
+        engine.create_table(steps[-1].table, steps[-1].sql, temporary=temporary)
     finally:
         for helper in helpers:
             engine.drop_table(helper)
@@ -105,7 +107,7 @@ def standardise_table(
     Raises :class:`~povlink.exceptions.SourceError` when ``record_id`` or ``source`` is missing
     and :class:`~povlink.exceptions.ConfigError` for an unknown date order.
     """
-    columns = _source_columns(engine, source_table)
+    columns = source_columns(engine, source_table)
     check_date_order(date_order)  # validate before touching the engine
     table = regions if regions is not None else load_regions()
     with engine.transaction():

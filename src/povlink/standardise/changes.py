@@ -1,0 +1,190 @@
+"""Incremental standardisation: refresh a standardised table for the records that changed.
+
+:func:`standardise_changed` writes what :func:`~povlink.standardise.standardise_table` would write
+for the current records, but runs the per-record rules only for records that are new or whose raw
+values changed; every other row is taken from the previous output. The table-level flag
+``nik_shared`` is then recomputed for every (source, NIK) group that an added, changed or removed
+record belonged to (:mod:`povlink.standardise.shared`); the other groups kept their members, so
+their flags stand.
+
+A record is *the same* when the previous table has a row with its ``record_id``, its ``source``
+and, for every canonical field, the same raw text (``<field>_raw``, NULL equal to NULL): the
+standardised values depend on nothing else but the options and today's date.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from povlink.engine import Engine, quote_identifier
+from povlink.schema import CANONICAL_FIELDS, STANDARDISED_FIELDS, StandardisedRecord, sql_columns
+from povlink.standardise.pipeline import check_date_order, source_sql
+from povlink.standardise.regions import RegionTable, load_regions
+from povlink.standardise.shared import nik_groups_sql, shared_nik_update_sql
+from povlink.standardise.table import run_table_steps, source_columns, standardise_table
+
+__all__ = ["StandardiseChanges", "standardise_changed"]
+
+
+def _layout() -> list[tuple[str, str]]:
+    """The columns of a standardised table and their types, in order."""
+    types = sql_columns(StandardisedRecord)
+    return [
+        ("record_id", "VARCHAR"),
+        ("source", "VARCHAR"),
+        *((f, types[f]) for f in STANDARDISED_FIELDS),
+        *((f"{f}_raw", "VARCHAR") for f in CANONICAL_FIELDS),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StandardiseChanges:
+    """What :func:`standardise_changed` did.
+
+    ``added`` records are new, ``changed`` ones have another raw value (or source) than before,
+    ``removed`` ones are gone; ``restandardised`` = ``added`` + ``changed`` ran through the
+    per-record rules and ``flags_changed`` rows gained or lost ``nik_shared``. ``full`` is true
+    when the refresh fell back to a whole-table standardisation (the previous table has another
+    layout, or a ``record_id`` repeats): every previous row then counts as removed and every
+    current record as added.
+    """
+
+    added: int
+    changed: int
+    removed: int
+    flags_changed: int
+    full: bool = False
+
+    @property
+    def restandardised(self) -> int:
+        return self.added + self.changed
+
+
+def _same_raw_sql(left: str, right: str) -> str:
+    """SQL: rows ``left`` and ``right`` hold the same source and raw values (NULL-safe)."""
+    columns = ["source", *(f"{f}_raw" for f in CANONICAL_FIELDS)]
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in columns)
+
+
+def _repeats(engine: Engine, relation: str) -> bool:
+    """Whether a ``record_id`` occurs more than once in ``relation``."""
+    return bool(engine.scalar(f"SELECT count(*) <> count(DISTINCT record_id) FROM {relation} AS r"))
+
+
+def standardise_changed(
+    engine: Engine,
+    source_table: str,
+    previous_table: str,
+    target_table: str,
+    *,
+    regions: RegionTable | None = None,
+    date_order: str | Mapping[str, str] = "dmy",
+) -> StandardiseChanges:
+    """Write to ``target_table`` what :func:`~povlink.standardise.standardise_table` would write
+    for ``source_table``, restandardising only the records that changed since ``previous_table``.
+
+    ``source_table`` is the current raw records (the input of ``standardise_table``: ``record_id``,
+    ``source`` and any canonical fields). ``previous_table`` is an earlier output of
+    ``standardise_table`` (or of this function) with the same ``regions`` and ``date_order``, for
+    any set of records. When ``target_table`` is ``previous_table`` the table is updated in place:
+    rows of removed and changed records are deleted, the new and changed records inserted and the
+    flags of the touched NIK groups corrected, so only what changed is written. Otherwise
+    ``previous_table`` is left as it is and ``target_table`` is created (every row written once).
+
+    The result has the same rows, values and columns as ``standardise_table``'s, whose rows are in
+    no set order. Records are matched on ``record_id``; if one repeats in either table, or the
+    previous table has another layout (another version of povlink wrote it), the whole table is
+    standardised instead. The rules reading today's date (a birth date in the future or over 120
+    years ago, the century of a two-digit year) are not re-evaluated for unchanged records: refresh
+    across a change of date only when that may not matter, or standardise the whole table.
+
+    Raises what ``standardise_table`` raises, for the same reasons.
+    """
+    columns = source_columns(engine, source_table)
+    check_date_order(date_order)
+    table = regions if regions is not None else load_regions()
+    source = quote_identifier(source_table)
+    previous = quote_identifier(previous_table)
+    target = quote_identifier(target_table)
+    in_place = previous_table == target_table
+    with engine.transaction():
+        layout = [(name, kind) for name, kind, *_ in engine.rows(f"DESCRIBE {previous}")]
+        if layout != _layout() or _repeats(engine, previous) or _repeats(engine, source):
+            n_previous = engine.count(previous_table)
+            standardise_table(
+                engine, source_table, target_table, regions=table, date_order=date_order
+            )
+            return StandardiseChanges(
+                added=engine.count(target_table),
+                changed=0,
+                removed=n_previous,
+                flags_changed=0,
+                full=True,
+            )
+        prefix = f"_povlink_chg_{uuid.uuid4().hex[:12]}_"
+        helpers = [f"{prefix}{n}" for n in ("diff", "changed", "fresh", "touched")]
+        diff, changed, fresh, touched = (quote_identifier(h) for h in helpers)
+        try:
+            # Records without an identical previous row, and previous rows without an identical
+            # current record: a changed record is both. (Comparing the raw values after joining
+            # on record_id is cheaper than hashing all of them into the join key.)
+            current = source_sql(source, columns, date_order)
+            engine.create_table(
+                f"{prefix}diff",
+                f"SELECT s.record_id AS s_id, p.record_id AS p_id, p._row AS p_row "
+                f"FROM {current} AS s FULL OUTER JOIN "
+                f"(SELECT rowid AS _row, * FROM {previous}) AS p ON p.record_id = s.record_id "
+                f"WHERE s.record_id IS NULL OR p.record_id IS NULL "
+                f"OR NOT ({_same_raw_sql('p', 's')})",
+                temporary=True,
+            )
+            engine.create_table(
+                f"{prefix}changed",
+                f"SELECT * FROM {source} WHERE record_id IN "
+                f"(SELECT s_id FROM {diff} WHERE s_id IS NOT NULL)",
+                temporary=True,
+            )
+            run_table_steps(
+                engine,
+                changed,
+                columns,
+                f"{prefix}fresh",
+                regions=table,
+                date_order=date_order,
+                temporary=True,
+            )
+            gone = f"rowid IN (SELECT p_row FROM {diff} WHERE p_row IS NOT NULL)"
+            engine.create_table(
+                f"{prefix}touched",
+                f"SELECT * FROM ({nik_groups_sql(previous, where=gone)}) "
+                f"UNION SELECT * FROM ({nik_groups_sql(fresh, where='true')})",
+                temporary=True,
+            )
+            if in_place:
+                engine.execute(f"DELETE FROM {previous} WHERE {gone}")
+                engine.execute(f"INSERT INTO {target} SELECT * FROM {fresh}")
+            else:
+                engine.create_table(
+                    target_table,
+                    f"SELECT * FROM {previous} WHERE NOT ({gone}) UNION ALL SELECT * FROM {fresh}",
+                )
+            flags = engine.rows(shared_nik_update_sql(target, scope=touched))
+            counts = engine.rows(
+                f"SELECT count(*) FILTER (WHERE s_id IS NOT NULL AND s_id NOT IN "
+                f"(SELECT p_id FROM {diff} WHERE p_id IS NOT NULL)), "
+                f"count(*) FILTER (WHERE s_id IS NOT NULL AND s_id IN "
+                f"(SELECT p_id FROM {diff} WHERE p_id IS NOT NULL)), "
+                f"count(*) FILTER (WHERE p_id IS NOT NULL AND p_id NOT IN "
+                f"(SELECT s_id FROM {diff} WHERE s_id IS NOT NULL)) FROM {diff}"
+            )[0]
+        finally:
+            for helper in helpers:
+                engine.drop_table(helper)
+    return StandardiseChanges(
+        added=int(counts[0]),
+        changed=int(counts[1]),
+        removed=int(counts[2]),
+        flags_changed=int(flags[0][0]) if flags else 0,
+    )
