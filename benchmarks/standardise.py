@@ -10,7 +10,11 @@ Run ``.venv/bin/python benchmarks/standardise.py [--rows N] [--repeat R]``. The 
    and times ``standardise_table`` alone: wall clock and CPU time (all threads; the machine may be
    shared, so both are recorded with the load average); the child's peak resident memory
    (``ru_maxrss``) covers the loaded table plus the standardisation;
-3. writes the median and every run to ``benchmarks/results/standardise.json`` and a table to
+3. runs each repetition of the incremental path in a fresh child process too: the records are
+   standardised (not timed), then 1% of them are touched (0.5% changed, 0.2% removed, 0.3%
+   added) and ``standardise_changed`` refreshes the table, into a new table and in place (both
+   timed); the first repetition checks both results against ``standardise_table`` row for row;
+4. writes the medians and every run to ``benchmarks/results/standardise.json`` and a table to
    ``benchmarks/results/standardise.md``.
 """
 
@@ -273,14 +277,82 @@ def _child(parquet: str) -> dict[str, Any]:
     }
 
 
+#: The edits of the incremental run, by record number modulo 1000: 0.5% of the records change a
+#: field, 0.2% are removed and 0.3% are added (copies of others under new ids, with a new name).
+_EDITS = """
+CREATE TABLE edited AS
+SELECT record_id, source, nik, kk_number,
+       CASE WHEN n % 1000 < 3 THEN full_name || ' Baru' ELSE full_name END AS full_name,
+       CASE WHEN n % 1000 = 3 THEN '01-01-1990' ELSE birth_date END AS birth_date,
+       birth_place, sex, mother_name, relationship,
+       CASE WHEN n % 1000 = 4 THEN 'Jl. Baru No. 1' ELSE address END AS address,
+       rt, rw, kelurahan, kecamatan, city, household_key, phone
+FROM (SELECT *, CAST(split_part(record_id, ':', 2) AS BIGINT) AS n FROM raw)
+WHERE n % 1000 NOT IN (5, 6)
+UNION ALL
+SELECT 'new:' || record_id, source, nik, kk_number, 'Anak ' || full_name, birth_date,
+       birth_place, sex, mother_name, relationship, address, rt, rw, kelurahan, kecamatan, city,
+       household_key, phone
+FROM (SELECT *, CAST(split_part(record_id, ':', 2) AS BIGINT) AS n FROM raw)
+WHERE n % 1000 IN (7, 8, 9)
+"""
+
+
+def _child_incremental(parquet: str, verify: bool) -> dict[str, Any]:
+    """One measured incremental run: standardise, edit 1% of the records, time the refresh."""
+    from povlink.engine import Engine
+    from povlink.standardise import load_regions, standardise_changed, standardise_table
+
+    regions = load_regions()
+    with Engine() as engine:
+        engine.create_table("raw", f"SELECT * FROM {Engine.parquet_relation(Path(parquet))}")
+        standardise_table(engine, "raw", "previous", regions=regions)
+        engine.execute(_EDITS)
+        result: dict[str, Any] = {"load_average_before": os.getloadavg()[0]}
+        # First into a new table (the previous one stays), then in place.
+        for mode, target in (("new_table", "refreshed"), ("in_place", "previous")):
+            start, cpu = time.perf_counter(), time.process_time()
+            changes = standardise_changed(engine, "edited", "previous", target, regions=regions)
+            result[f"{mode}_seconds"] = time.perf_counter() - start
+            result[f"{mode}_cpu_seconds"] = time.process_time() - cpu
+        result |= {
+            "added": changes.added,
+            "changed": changes.changed,
+            "removed": changes.removed,
+            "flags_changed": changes.flags_changed,
+            "full_fallback": changes.full,
+            "rows": engine.count("edited"),
+        }
+        if verify:
+            standardise_table(engine, "edited", "expected", regions=regions)
+            result["identical_to_standardise_table"] = all(
+                engine.scalar(
+                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+                )
+                == 0
+                for a, b in [
+                    ("refreshed", "expected"),
+                    ("expected", "refreshed"),
+                    ("previous", "expected"),
+                    ("expected", "previous"),
+                ]
+            ) and engine.columns("previous") == engine.columns("expected")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-incremental", help=argparse.SUPPRESS)
+    parser.add_argument("--verify", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_child(args.child)))
+        return
+    if args.child_incremental:
+        print(json.dumps(_child_incremental(args.child_incremental, args.verify)))
         return
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -302,6 +374,22 @@ def main() -> None:
                 f"run {i + 1}: {run['seconds']:.2f} s wall, {run['cpu_seconds']:.2f} s CPU, "
                 f"{run['peak_rss_mib']:.0f} MiB"
             )
+        incremental = []
+        for i in range(args.repeat):
+            verify = ["--verify"] if i == 0 else []
+            done = subprocess.run(
+                [sys.executable, __file__, "--child-incremental", str(parquet), *verify],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            incremental.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            inc = incremental[-1]
+            print(
+                f"incremental {i + 1}: in place {inc['in_place_seconds']:.2f} s wall "
+                f"({inc['in_place_cpu_seconds']:.2f} s CPU), new table "
+                f"{inc['new_table_seconds']:.2f} s wall"
+            )
     result = {
         "benchmark": "standardise_table, all fields",
         "rows": args.rows,
@@ -310,6 +398,9 @@ def main() -> None:
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 3),
         "median_peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
         "runs": runs,
+        "incremental": _incremental_summary(
+            incremental, statistics.median(r["seconds"] for r in runs)
+        ),
         "generation_seconds": round(generated, 2),
         "target_seconds": 10,
         "machine": {
@@ -325,6 +416,25 @@ def main() -> None:
     (RESULTS / "standardise.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "standardise.md").write_text(_markdown(result))
     print(_markdown(result))
+
+
+def _incremental_summary(runs: list[dict[str, Any]], full_seconds: float) -> dict[str, Any]:
+    """Medians of the incremental runs and their share of the full standardisation's time."""
+    summary: dict[str, Any] = {
+        "touched_records": runs[0]["added"] + runs[0]["changed"] + runs[0]["removed"],
+        "rows": runs[0]["rows"],
+        "identical_to_standardise_table": runs[0].get("identical_to_standardise_table"),
+        "target_share_of_full": 0.15,
+        "runs": runs,
+    }
+    for mode in ("in_place", "new_table"):
+        seconds = statistics.median(r[f"{mode}_seconds"] for r in runs)
+        summary[f"{mode}_median_seconds"] = round(seconds, 3)
+        summary[f"{mode}_median_cpu_seconds"] = round(
+            statistics.median(r[f"{mode}_cpu_seconds"] for r in runs), 3
+        )
+        summary[f"{mode}_share_of_full"] = round(seconds / full_seconds, 3)
+    return summary
 
 
 def _duckdb_version() -> str:
@@ -359,8 +469,32 @@ def _markdown(result: dict[str, Any]) -> str:
         f"least one quality flag: {runs[0]['flagged_rows']:,}; kelurahan resolved: "
         f"{runs[0]['kelurahan_resolved']:,}.",
         "",
+        *_incremental_markdown(result),
     ]
     return "\n".join(lines)
+
+
+def _incremental_markdown(result: dict[str, Any]) -> list[str]:
+    inc = result["incremental"]
+    rows = [
+        f"| {label} | {inc[f'{mode}_median_seconds']:.2f} "
+        f"| {inc[f'{mode}_median_cpu_seconds']:.2f} | {inc[f'{mode}_share_of_full']:.1%} |"
+        for label, mode in (("in place", "in_place"), ("into a new table", "new_table"))
+    ]
+    return [
+        "## Incremental refresh (`standardise_changed`)",
+        "",
+        f"{inc['touched_records']:,} of {inc['rows']:,} records touched (0.5% changed, 0.2% "
+        "removed, 0.3% added); result identical to `standardise_table`: "
+        f"{inc['identical_to_standardise_table']}.",
+        "",
+        "| refresh | median wall (s) | median CPU (s) | share of the full run's wall |",
+        "| --- | ---: | ---: | ---: |",
+        *rows,
+        "",
+        f"Target: under {inc['target_share_of_full']:.0%} of the full run.",
+        "",
+    ]
 
 
 if __name__ == "__main__":
