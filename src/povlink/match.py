@@ -1,27 +1,32 @@
 """One-record matching: the most likely persons for one applicant, without changing the registry.
 
-A service opens a :class:`Matcher` once and then matches many records quickly;
-:meth:`povlink.Project.match` opens one for a single call.
+A service opens a :class:`Matcher` once and then matches many records quickly (it may share it
+between threads); :meth:`povlink.Project.match` opens one for a single call.
 
-The same rules serve one record as the bulk path:
+A match runs the same rules as a resolve, in four stages:
 
-1. *standardise*: the record goes through :func:`~povlink.standardise.standardise_record`, the
-   statement that standardises whole tables;
-2. *search*: the candidates are the registry records that one of the stored model's blocking rules
-   pairs with the record. Opening the matcher keeps the registry's link input (with its term
-   frequencies, person and household) in memory as an Arrow table and, for each equality rule, the
-   hash of every record's key in sorted order; a match looks its keys up by binary search;
-3. *score*: Splink's own SQL for the stored model (the statements of Splink's ``compare_records``,
-   generated once) compares the record with the candidates, joined on the blocking rules
-   themselves, with the term frequencies stored beside the model, as a full resolve does;
+1. *standardise*: :func:`~povlink.standardise.standardise_record`, the rules that standardise
+   whole tables;
+2. *search*: the candidates are the registry records that one of the stored model's blocking
+   rules pairs with the record. Opening the matcher keeps every record's link input (with its
+   term frequencies, person and household) in memory as an Arrow table and, for each equality
+   rule, every record's key hash in sorted order; a match finds its keys by binary search;
+3. *score*: Splink's SQL for the stored model (the statements of Splink's ``compare_records``)
+   compares the record with the candidates, joined on the blocking rules themselves, with the
+   term frequencies stored beside the model, as a resolve scores pairs;
 4. *group*: the best pair of each person, most likely first.
 
-A SQL engine plans every statement it runs, and Splink's comparison SQL takes it some milliseconds
-to plan; it is stored as a view, so that at least it is not parsed again for every record.
+Planning Splink's SQL takes DuckDB far longer than running it on a few rows, so the matcher
+prepares its two statements (the record's link input and keys; the scores) once, and each match
+only executes them. DuckDB 2.0 plans a prepared statement again at every execution when it reads
+a table or when an argument's type differs from its parameter's, and binding many arguments
+costs about as much as planning: so each statement reads only its parameters, JSON texts (the
+record; the candidates, a list a column) that it casts back to the columns' types.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -47,14 +52,16 @@ _QUERY_ID: Final = "query:1"
 _EQUALITY: Final = re.compile(r"^\s*l\.(\w+)\s*=\s*r\.(\w+)\s*$")
 _RESULT_COLUMNS: Final = ("person_id", "household_id", "match_probability", "match_weight")
 
-# Names in the matcher's own engine: the registered Arrow tables and the views over them.
+# Names in the matcher's engine.
 _BASE: Final = "__povlink_match_base"  # every registry record (Arrow, registered once)
-_RECORD: Final = "__povlink_match_record"  # the standardised record (Arrow, one row)
-_CANDIDATES: Final = "__povlink_match_candidates"  # the candidates' rows of _BASE (Arrow)
-_LINK: Final = "__povlink_match_link"  # view: its link input, keys and term-frequency values
-_QUERY: Final = "__povlink_match_query"  # its link input with term frequencies (Arrow)
-_SCORES: Final = "__povlink_match_scores"  # view: Splink's scores of the record's pairs
+_RECORD: Final = "__povlink_match_record"  # the standardised record (parameters)
+_QUERY: Final = "__povlink_match_query"  # its link input with term frequencies (parameters)
+_CANDIDATES: Final = "__povlink_match_candidates"  # the candidates (one list parameter a column)
+_LINK: Final = "__povlink_match_link"  # statement: the record's link input, keys, tf values
+_SCORES: Final = "__povlink_match_scores"  # statement: Splink's scores of the record's pairs
 _ROW: Final = "__row"  # position of a record in _BASE
+
+_Index = list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,67 @@ def _key_sql(columns: Sequence[str]) -> str:
     present = " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in columns)
     values = ", ".join(quote_identifier(c) for c in columns)
     return f"CASE WHEN {present} THEN hash({values}) END"
+
+
+def _as_text(value: object) -> object:
+    """``value`` for a JSON parameter: lists stay lists, every other value becomes the text that
+    a cast to its column's type reads back exactly (a float by ``repr``, a date in ISO form).
+
+    >>> _as_text([["siti", "aminah"], None]), _as_text(0.1), _as_text(dt.date(1945, 8, 17))
+    ([['siti', 'aminah'], None], '0.1', '1945-08-17')
+    """
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return [_as_text(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_text(values: Mapping[str, object]) -> str:
+    """``values`` (a value, or a list of values, for each column) as the JSON a parameter reads."""
+    return json.dumps({c: _as_text(v) for c, v in values.items()})
+
+
+def _json_sql(values: Mapping[str, object]) -> str:
+    """:func:`_json_text` as an SQL constant of the parameter's type (VARCHAR)."""
+    return f"CAST({quote_literal(_json_text(values))} AS VARCHAR)"
+
+
+def _parameter_relation(number: int, columns: Sequence[tuple[str, str]], *, rows: bool) -> str:
+    """SQL reading ``columns`` (name, SQL type) from the JSON text of parameter ``number``.
+
+    The text holds a value a column (one row) or, with ``rows``, a list a column (a row per
+    element). Every value is read as text and cast to its column's type.
+    """
+
+    def spec(sql_type: str) -> object:
+        depth = sql_type.count("[]")
+        out: object = "VARCHAR"
+        for _ in range(depth):
+            out = [out]
+        return out
+
+    suffix = "[]" if rows else ""
+    structure = json.dumps({c: spec(t + suffix) for c, t in columns})
+    reads = ", ".join(
+        (
+            f"unnest(CAST(p.{quote_identifier(c)} AS {t}[]))"
+            if rows
+            else f"CAST(p.{quote_identifier(c)} AS {t})"
+        )
+        + f" AS {quote_identifier(c)}"
+        for c, t in columns
+    )
+    return (
+        f"SELECT {reads} FROM (SELECT json_transform(CAST(${number} AS VARCHAR), "
+        f"{quote_literal(structure)}) AS p) AS parameter"
+    )
 
 
 class Matcher:
@@ -114,25 +182,25 @@ class Matcher:
             self._base, self._index = self._load_base(registry.engine, rules)
         self._work = Engine(threads=1)
         try:
-            self._create_views(settings, [r.sql for r in rules])
+            self._prepare(settings, [r.sql for r in rules])
         except BaseException:
             self._work.close()
             raise
         self._levels = {c["output_column_name"]: _level_labels(c) for c in settings["comparisons"]}
 
     # -- opening -------------------------------------------------------------------------------
-    def _load_base(
-        self, registry: Engine, rules: list[_Rule]
-    ) -> tuple[pa.Table, list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]]:
+    def _load_base(self, registry: Engine, rules: list[_Rule]) -> tuple[pa.Table, _Index]:
         """Every record's link input, person, household and term frequencies; the key index.
 
-        One pass over the registry. The index holds, for each rule that :attr:`_hashed` keeps,
+        One pass over the registry. The index holds, for each rule that ``_hashed`` keeps,
         every record's key hash in sorted order beside the record's row.
         """
         from povlink.linkage.blocking import link_input_sql
 
         link_input = link_input_sql("standardised", set(registry.columns("standardised")))
         types = dict(registry.rows(f"SELECT column_name, column_type FROM (DESCRIBE {link_input})"))
+        # The record's link input (and, per candidate, a list of it): every column with its type.
+        self._query_types = [*types.items(), *((f"tf_{c}", "DOUBLE") for c in self._tf_columns)]
         # A hash finds a key only among values of the same type; other rules join in the engine.
         self._hashed = [
             rule
@@ -176,40 +244,29 @@ class Matcher:
         table = registry.arrow(
             f"{ctes}SELECT {', '.join(select)} FROM li "
             f"JOIN persons AS p ON p.record_id = li.unique_id {' '.join(joins)}"
-        ).combine_chunks()
+        ).combine_chunks()  # one chunk: taking rows from many is slow
         index = []
         for i in range(len(self._hashed)):
             keys = table.column(f"__k{i}")
             rows = np.flatnonzero(keys.is_valid().to_numpy(zero_copy_only=False))
             values = keys.drop_null().to_numpy().astype(np.uint64, copy=False)
-            order = np.argsort(values, kind="stable")
+            order = np.argsort(values)
             index.append((values[order], rows[order]))
         base = table.drop_columns([f"__k{i}" for i in range(len(self._hashed))])
         return base.append_column(_ROW, pa.array(np.arange(base.num_rows, dtype=np.int64))), index
 
-    def _create_views(self, settings: Mapping[str, Any], rules: Sequence[str]) -> None:
-        """The record's link input and keys, and Splink's scores of its pairs, as views.
-
-        A match registers the record twice: standardised (``_RECORD``, read by the view ``_LINK``
-        that derives its link input, keys and term-frequency values), then as link input with
-        its term frequencies (``_QUERY``, the left side of every pair).
-        """
+    def _prepare(self, settings: Mapping[str, Any], rules: Sequence[str]) -> None:
+        """Prepare the statement of the record's link input and keys, and that of its scores."""
         from povlink.linkage.blocking import link_input_sql
 
         w = self._work
-        types = sql_columns(StandardisedRecord)
-        empty = ", ".join(
-            [f"CAST(NULL AS VARCHAR) AS {c}" for c in ("record_id", "source")]
-            + [f"CAST(NULL AS {t}) AS {quote_identifier(f)}" for f, t in types.items()]
-        )
-        self._record_schema: pa.Schema = w.arrow(f"SELECT {empty} LIMIT 0").schema
-        excluded = {"person_id", "household_id", _ROW}
-        self._query_schema = pa.schema([f for f in self._base.schema if f.name not in excluded])
-        w.register(_BASE, self._base)
-        w.register(_RECORD, self._record_schema.empty_table())
-        w.register(_QUERY, self._query_schema.empty_table())
-        w.register(_CANDIDATES, self._base.slice(0, 0))
-        link_input = link_input_sql(_RECORD, {"record_id", "source", *types})
+        w.register(_BASE, self._base)  # for rules other than equalities only
+        self._record_types = [
+            ("record_id", "VARCHAR"),
+            ("source", "VARCHAR"),
+            *sql_columns(StandardisedRecord).items(),
+        ]
+        link_input = link_input_sql(_RECORD, {c for c, _ in self._record_types})
         values = "".join(
             f", CAST({quote_identifier(c)} AS VARCHAR) AS __v{i}"
             for i, c in enumerate(self._tf_columns)
@@ -219,17 +276,15 @@ class Matcher:
             for i, rule in enumerate(self._hashed)
         )
         w.execute(
-            f"CREATE OR REPLACE TEMP VIEW {_LINK} AS SELECT *{values}{keys} FROM ({link_input})"
+            f"PREPARE {_LINK} AS WITH {_RECORD} AS "
+            f"({_parameter_relation(1, self._record_types, rows=False)}) "
+            f"SELECT *{values}{keys} FROM ({link_input})"
         )
-        self._link_width = len(w.columns(_LINK)) - len(self._tf_columns) - len(self._hashed)
         gammas = "".join(f", gamma_{c['output_column_name']}" for c in settings["comparisons"])
         w.execute(
-            f"CREATE OR REPLACE TEMP VIEW {_SCORES} AS SELECT unique_id_r, match_probability, "
-            f"match_weight{gammas} FROM ({_scoring_sql(settings, rules)}) AS scored"
+            f"PREPARE {_SCORES} AS SELECT unique_id_r, match_probability, match_weight{gammas} "
+            f"FROM ({_scoring_sql(settings, rules, self._query_types)}) AS scored"
         )
-        # A match reads a few rows: planning its statements is most of the work. The optimiser
-        # pays off only on many rows, and it never changes a result.
-        w.execute("PRAGMA disable_optimizer")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -256,8 +311,8 @@ class Matcher:
         """
         standardised = self._standardise(record)
         with self._lock:
-            candidates = self._search(standardised)
-            scored = self._score(candidates)
+            query, candidates = self._search(standardised)
+            scored = self._score(query, candidates)
         return self._group(scored, candidates, top=top)
 
     def score_candidates(self, record: Mapping[str, object]) -> pd.DataFrame:
@@ -268,13 +323,13 @@ class Matcher:
         """
         standardised = self._standardise(record)
         with self._lock:
-            candidates = self._search(standardised)
-            scored = self._score(candidates)
+            query, candidates = self._search(standardised)
+            scored = self._score(query, candidates)
         return self._group(scored, candidates, top=None)
 
     # The four stages of a match; the benchmark times them one by one.
-    def _standardise(self, record: Mapping[str, object]) -> pa.Table:
-        """The record standardised, as the one-row table the views read."""
+    def _standardise(self, record: Mapping[str, object]) -> list[object]:
+        """The record standardised: a value for each of ``_record_types``."""
         from povlink.standardise import standardise_record
 
         unknown = sorted(set(record) - set(CANONICAL_FIELDS))
@@ -285,40 +340,43 @@ class Matcher:
             )
         text = {f: None if record.get(f) is None else str(record.get(f)) for f in CANONICAL_FIELDS}
         values = standardise_record(text, regions=self._regions)
-        row = {"record_id": _QUERY_ID, "source": "query", **values}
-        return pa.Table.from_pylist([row], schema=self._record_schema)
+        return [_QUERY_ID, "query", *(values[c] for c, _ in self._record_types[2:])]
 
-    def _search(self, standardised: pa.Table) -> pa.Table:
-        """The registry records that a blocking rule pairs with the record (call under the lock).
-
-        Registers the record's link input as ``_QUERY`` on the way.
-        """
+    def _search(self, standardised: list[object]) -> tuple[list[object], pa.Table]:
+        """The record's link input (a value for each of ``_query_types``) and the registry
+        records that a blocking rule pairs with it (call under the lock)."""
         w = self._work
-        w.register(_RECORD, standardised)
-        row = w.rows(f"SELECT * FROM {_LINK}")[0]
-        n, m = self._link_width, len(self._tf_columns)
-        query = dict(zip(self._query_schema.names, row[:n], strict=False))
-        for i, column in enumerate(self._tf_columns):
-            query[f"tf_{column}"] = self._tf[column].get(row[n + i])
-        w.register(_QUERY, pa.Table.from_pylist([query], schema=self._query_schema))
+        record = dict(zip((c for c, _ in self._record_types), standardised, strict=True))
+        row = w.rows(f"EXECUTE {_LINK}({_json_sql(record)})")[0]
+        n, m = len(self._query_types) - len(self._tf_columns), len(self._tf_columns)
+        values = zip(self._tf_columns, row[n : n + m], strict=True)
+        query = [*row[:n], *(self._tf[column].get(value) for column, value in values)]
         found = []
-        for (values, rows), key in zip(self._index, row[n + m :], strict=True):
+        for (hashes, rows), key in zip(self._index, row[n + m :], strict=True):
             if key is not None:
                 h = np.uint64(key)
-                found.append(rows[np.searchsorted(values, h) : np.searchsorted(values, h, "right")])
-        for sql in self._joined:  # any other form of rule: a join over every record
-            joined = w.rows(f"SELECT r.{_ROW} FROM {_QUERY} AS l JOIN {_BASE} AS r ON {sql}")
+                found.append(rows[np.searchsorted(hashes, h) : np.searchsorted(hashes, h, "right")])
+        if self._joined:  # any other form of rule: a join over every record
+            names = [c for c, _ in self._query_types]
+            left = _parameter_relation(1, self._query_types, rows=False)
+            on = " OR ".join(f"({sql})" for sql in self._joined)
+            joined = w.rows(
+                f"SELECT r.{_ROW} FROM ({left}) AS l JOIN {_BASE} AS r ON {on}",
+                [_json_text(dict(zip(names, query, strict=True)))],
+            )
             found.append(np.array([r for (r,) in joined], dtype=np.int64))
         if not found:
-            return self._base.slice(0, 0)
-        return self._base.take(pa.array(np.unique(np.concatenate(found))))
+            return query, self._base.slice(0, 0)
+        return query, self._base.take(pa.array(np.unique(np.concatenate(found))))
 
-    def _score(self, candidates: pa.Table) -> list[tuple[Any, ...]]:
+    def _score(self, query: list[object], candidates: pa.Table) -> list[tuple[Any, ...]]:
         """Splink's scores of the record with each candidate (call under the lock)."""
         if not candidates.num_rows:
             return []
-        self._work.register(_CANDIDATES, candidates)
-        return self._work.rows(f"SELECT * FROM {_SCORES}")
+        names = [c for c, _ in self._query_types]
+        record = _json_sql(dict(zip(names, query, strict=True)))
+        columns = _json_sql({c: candidates.column(c).to_pylist() for c in names})
+        return self._work.rows(f"EXECUTE {_SCORES}({record}, {columns})")
 
     def _group(
         self, scored: list[tuple[Any, ...]], candidates: pa.Table, *, top: int | None
@@ -356,24 +414,27 @@ class Matcher:
         return pd.DataFrame(out)
 
 
-def _scoring_sql(settings: Mapping[str, Any], rules: Sequence[str]) -> str:
+def _scoring_sql(
+    settings: Mapping[str, Any], rules: Sequence[str], columns: Sequence[tuple[str, str]]
+) -> str:
     """Splink's SQL scoring the pairs of the record (``l``) with the candidates (``r``).
 
-    The statements of Splink's ``compare_records``, with two changes that leave every score as
-    it is: the candidates are joined on the blocking rules (which drops any record that a key's
-    hash found by coincidence), and only the scores and comparison levels are kept (Splink's
-    "training mode" output, which is cheaper to plan than every input and weight column).
+    The statements of Splink's ``compare_records``, reading the record from the first
+    parameters (one a column of ``columns``) and the candidates from the next (a list a column),
+    with the candidates joined on the blocking rules (so that a hash found by coincidence adds
+    no pair).
     """
-    from splink.internals.dialects import SplinkDialect
     from splink.internals.pipeline import CTEPipeline
-    from splink.internals.predict import predict_from_comparison_vectors_sqls
+    from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
     from splink.internals.settings_creator import SettingsCreator
 
     s = SettingsCreator.from_path_or_dict(dict(settings)).get_settings("duckdb")
-    s._retain_matching_columns = False
-    s._retain_intermediate_calculation_columns = False
-    on = " OR ".join(f"({rule})" for rule in rules) or "false"
+    s._retain_matching_columns = True
+    s._retain_intermediate_calculation_columns = True
     pipeline = CTEPipeline()
+    pipeline.enqueue_sql(_parameter_relation(1, columns, rows=False), _QUERY)
+    pipeline.enqueue_sql(_parameter_relation(2, columns, rows=True), _CANDIDATES)
+    on = " OR ".join(f"({rule})" for rule in rules) or "false"
     pipeline.enqueue_sql(
         f"SELECT {', '.join(s._columns_to_select_for_blocking)}, 0 AS match_key "
         f"FROM {_QUERY} AS l JOIN {_CANDIDATES} AS r ON {on}",
@@ -384,16 +445,7 @@ def _scoring_sql(settings: Mapping[str, Any], rules: Sequence[str]) -> str:
         "FROM __splink__compare_two_records_blocked",
         "__splink__df_comparison_vectors",
     )
-    pipeline.enqueue_list_of_sqls(
-        predict_from_comparison_vectors_sqls(
-            unique_id_input_columns=s.column_info_settings.unique_id_input_columns,
-            core_model_settings=s.core_model_settings,
-            sql_dialect=SplinkDialect.from_string("duckdb"),
-            retain_matching_columns=False,
-            retain_intermediate_calculation_columns=False,
-            training_mode=True,
-        )
-    )
+    pipeline.enqueue_list_of_sqls(predict_from_comparison_vectors_sqls_using_settings(s))
     return str(pipeline.generate_cte_pipeline_sql())
 
 
