@@ -20,6 +20,7 @@ Tables this module keeps in the registry (see ``docs/tables.md``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -149,7 +150,7 @@ def resolve_project(
             n_records = stages.records = e.count("records")
             _store_sources(e, config)
         with stages.stage("standardise", lambda: n_records):
-            _standardise(e, config)
+            _standardise(registry, config, full=full or retrain)
             changes = _changes_since_last_run(registry, full=full or retrain)
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
         # The workspace receives only the records it needs: all of them to train or to score
@@ -362,12 +363,30 @@ def _store_sources(e: Engine, config: ProjectConfig) -> None:
         e.unregister("__sources_frame")
 
 
-def _standardise(e: Engine, config: ProjectConfig) -> None:
-    from povlink.standardise import load_regions, standardise_table
+def _standardise(registry: Registry, config: ProjectConfig, *, full: bool) -> None:
+    """Standardise the current records into ``__standardised_new``.
 
+    When the last resolve standardised with the same rules (the same povlink, region table and
+    date orders), only new and changed records go through the rules and the other rows are
+    carried over (:func:`~povlink.standardise.standardise_changed`); the result is the same.
+    """
+    from povlink._version import __version__
+    from povlink.standardise import load_regions, standardise_changed, standardise_table
+
+    e = registry.engine
     regions = load_regions(config.regions)
     orders = {s.name: s.options.date_order for s in config.sources}
-    standardise_table(e, "records", "__standardised_new", regions=regions, date_order=orders)
+    rules = hashlib.sha256(
+        json.dumps([__version__, orders, [list(asdict(r).values()) for r in regions.rows]]).encode()
+    ).hexdigest()
+    same_rules = registry.get_meta("standardise_rules") == rules
+    if not full and same_rules and registry.has_table("standardised"):
+        standardise_changed(
+            e, "records", "standardised", "__standardised_new", regions=regions, date_order=orders
+        )
+    else:
+        standardise_table(e, "records", "__standardised_new", regions=regions, date_order=orders)
+    registry.set_meta("standardise_rules", rules)
     _warn_about_empty_fields(e, config)
 
 
