@@ -71,13 +71,16 @@ tests, the grouping and the smallest-record labels) stays inside a connected gro
 records, so each group's households are what the rules give for that group alone. Given the
 previous run, ``resolve_households(..., previous=PreviousHouseholds(...))`` therefore
 
-1. takes as seeds the records new, changed (in a column the rules read) or withdrawn, and those
-   whose person ID changed;
+1. takes as seeds the records new or withdrawn, those whose person ID changed, and those changed
+   in what the rules can read of them: all of a record without a KK number, but of a KK record
+   only its card, role and source, and its household key, address, mother's name, full name
+   (a woman's) and RW/RT only where a record without a card shares the key (a retyped name on a
+   card is no seed unless a child's mother's name is the old or the new name);
 2. collects the affected records: every current record related to a seed's old or new row, then
    every record related to an affected one, round by round, until a round adds none;
 3. runs the rules on the affected records alone and keeps the previous row of every other record:
-   its group holds no seed and was related to no seed before, so it is the same group as in the
-   previous run, with the same households.
+   its group holds no seed and was related to no seed before, so the rules read the same in it as
+   in the previous run and give the same households.
 
 The output is exactly that of a full resolution. The keys of the relations are compared by
 hash (a collision can only add records to the affected ones). When the affected records exceed
@@ -86,7 +89,7 @@ the collection stops and every record is resolved: slower, never different.
 
 Output
 ------
-``(record_id, household_cluster, household_evidence)`` ordered by ``record_id``:
+``(record_id, household_cluster, household_evidence)``, one row per record in no set order:
 ``household_cluster`` is the smallest record ID of the household (deterministic, like the person
 clusters), ``household_evidence`` the rule that placed the record: ``kk``, ``stale_kk``,
 ``person``, ``mother``, ``address``, ``household_key``, ``grouped`` or ``alone``.
@@ -394,66 +397,58 @@ def _resolve(engine: Engine, w: _Work, base: str, output: str, *, temporary: boo
     _group_the_rest(engine, w)
 
     # -- the household label: the smallest record ID of each household ------------------------
+    # (a group of the rest is already labelled with its smallest record)
     engine.create_table(
         output,
         f"""
-        SELECT record_id,
-               min(record_id) OVER (PARTITION BY label) AS household_cluster,
-               household_evidence
-        FROM (
-            SELECT record_id, 'k|' || hh AS label, evidence AS household_evidence
-            FROM {w("placed")}
-            UNION ALL
-            SELECT r.node, 'r|' || r.component,
-                   CASE WHEN count(*) OVER (PARTITION BY r.component) = 1 THEN 'alone'
-                        ELSE 'grouped' END
-            FROM {w("rest_household")} AS r
-        ) AS l
-        ORDER BY record_id
+        WITH placed AS (
+            SELECT record_id, hh, evidence FROM {w("kk_record")}
+            UNION ALL SELECT record_id, hh, evidence FROM {w("placed")}
+        )
+        SELECT p.record_id, l.household_cluster, p.evidence AS household_evidence
+        FROM placed AS p
+        JOIN (SELECT hh, min(record_id) AS household_cluster FROM placed GROUP BY hh) AS l
+          ON l.hh = p.hh
+        UNION ALL
+        SELECT r.node, r.component,
+               CASE WHEN g.size = 1 THEN 'alone' ELSE 'grouped' END
+        FROM {w("rest_household")} AS r
+        JOIN (SELECT component, count(*) AS size FROM {w("rest_household")} GROUP BY component)
+          AS g ON g.component = r.component
         """,
         temporary=temporary,
     )
 
 
 def _group_cards(engine: Engine, w: _Work) -> None:
-    table = _table_writer(engine, w)
     """Rule 1: which KK numbers are one household; writes ``kk_household (node, component)``."""
+    table = _table_writer(engine, w)
     # -- 1. KK numbers: who is on each card, in which role; the principal head ----------------
+    # (arg_min skips NULL values: a role is the most frequent one written, ties the smallest)
     table(
         "kk_person",
         f"""
         SELECT person, kk, sum(n) AS records,
                sum(CASE WHEN rel = 'head' THEN n ELSE 0 END) AS head_records,
-               max(CASE WHEN role_rank = 1 THEN rel END) AS role
+               arg_min(rel, (-n, rel)) AS role
         FROM (
-            SELECT person, kk, rel, n,
-                   row_number() OVER (
-                       PARTITION BY person, kk ORDER BY rel IS NULL, n DESC, rel
-                   ) AS role_rank
-            FROM (
-                SELECT person, kk, rel, count(*) AS n FROM {w("base")}
-                WHERE kk IS NOT NULL GROUP BY person, kk, rel
-            ) AS c
-        ) AS r
+            SELECT person, kk, rel, count(*) AS n FROM {w("base")}
+            WHERE kk IS NOT NULL GROUP BY person, kk, rel
+        ) AS c
         GROUP BY person, kk
         """,
     )
     table(
         "kk_head",
         f"""
-        SELECT kk, person FROM (
-            SELECT k.kk, k.person,
-                   row_number() OVER (
-                       PARTITION BY k.kk ORDER BY k.head_records DESC, h.heads ASC, k.person ASC
-                   ) AS head_rank
-            FROM {w("kk_person")} AS k
-            JOIN (
-                SELECT person, count(*) AS heads FROM {w("kk_person")}
-                WHERE head_records > 0 GROUP BY person
-            ) AS h ON h.person = k.person
-            WHERE k.head_records > 0
-        ) AS r
-        WHERE head_rank = 1
+        SELECT k.kk, arg_min(k.person, (-k.head_records, h.heads, k.person)) AS person
+        FROM {w("kk_person")} AS k
+        JOIN (
+            SELECT person, count(*) AS heads FROM {w("kk_person")}
+            WHERE head_records > 0 GROUP BY person
+        ) AS h ON h.person = k.person
+        WHERE k.head_records > 0
+        GROUP BY k.kk
         """,
     )
     table(
@@ -498,68 +493,83 @@ def _group_cards(engine: Engine, w: _Work) -> None:
 
 
 def _place_card_records(engine: Engine, w: _Work) -> None:
-    table = _table_writer(engine, w)
     """Rule 2: each KK record's household, with the stale-KK corrections (``kk_record``)."""
-    # -- 2. each KK record's household, with the stale-KK corrections ------------------------
+    table = _table_writer(engine, w)
+    # Each card's household, principal head and recording date; each KK record with its card's.
     table(
-        "person_latest",
+        "kk_card",
         f"""
-        SELECT person, component, card_date FROM (
-            SELECT b.person, k.component, {_kk_date_key("b.kk")} AS card_date,
-                   row_number() OVER (
-                       PARTITION BY b.person ORDER BY {_kk_date_key("b.kk")} DESC, b.kk
-                   ) AS latest
-            FROM {w("base")} AS b JOIN {w("kk_household")} AS k ON k.node = b.kk
-        ) AS r
-        WHERE latest = 1
+        SELECT k.node AS kk, k.component, h.person AS head, {_kk_date_key("k.node")} AS card_date
+        FROM {w("kk_household")} AS k LEFT JOIN {w("kk_head")} AS h ON h.kk = k.node
         """,
     )
+    table(
+        "card_record",
+        f"""
+        SELECT b.record_id, b.person, b.rel, b.kk, c.card_date, c.component AS own, c.head
+        FROM {w("base")} AS b JOIN {w("kk_card")} AS c ON c.kk = b.kk
+        """,
+    )
+    # The household of each person's most recent card, and of the most recent card they head.
+    latest = """
+        SELECT p.person, arg_min(c.component, (-c.card_date, p.kk)) AS component,
+               max(c.card_date) AS card_date
+        FROM {cards} AS p JOIN {kk_card} AS c ON c.kk = p.kk
+        GROUP BY p.person
+    """
+    table("person_latest", latest.format(cards=w("kk_person"), kk_card=w("kk_card")))
+    table("head_latest", latest.format(cards=w("kk_head"), kk_card=w("kk_card")))
+    # 2a. a head on a card someone else heads; 2b. a record without a role; the rest keep
+    # their card. Each part reads only the corrections that can apply to it.
+    columns = "r.record_id, r.person, r.rel, r.card_date"
     table(
         "kk_record",
         f"""
-        SELECT b.record_id, b.person, b.rel,
-               coalesce(stale.component, newer.component, own.component) AS hh,
-               CASE WHEN stale.component IS NOT NULL OR newer.component IS NOT NULL
-                    THEN 'stale_kk' ELSE 'kk' END AS evidence
-        FROM {w("base")} AS b
-        JOIN {w("kk_household")} AS own ON own.node = b.kk
-        LEFT JOIN {w("kk_head")} AS head ON head.kk = b.kk
-        LEFT JOIN (
-            SELECT h.person, k.component,
-                   row_number() OVER (
-                       PARTITION BY h.person ORDER BY {_kk_date_key("h.kk")} DESC, h.kk
-                   ) AS latest
-            FROM {w("kk_head")} AS h JOIN {w("kk_household")} AS k ON k.node = h.kk
-        ) AS stale
-          ON stale.person = b.person AND stale.latest = 1
-         AND b.rel = 'head' AND head.person <> b.person AND stale.component <> own.component
-        LEFT JOIN {w("person_latest")} AS newer
-          ON newer.person = b.person AND b.rel IS NULL
-         AND newer.card_date > {_kk_date_key("b.kk")} AND newer.component <> own.component
-        WHERE b.kk IS NOT NULL
+        SELECT {columns}, coalesce(s.component, r.own) AS hh,
+               CASE WHEN s.component IS NOT NULL THEN 'stale_kk' ELSE 'kk' END AS evidence
+        FROM {w("card_record")} AS r
+        LEFT JOIN {w("head_latest")} AS s ON s.person = r.person AND s.component <> r.own
+        WHERE r.rel = 'head' AND r.head <> r.person
+        UNION ALL
+        SELECT {columns}, coalesce(n.component, r.own),
+               CASE WHEN n.component IS NOT NULL THEN 'stale_kk' ELSE 'kk' END
+        FROM {w("card_record")} AS r
+        LEFT JOIN {w("person_latest")} AS n
+          ON n.person = r.person AND n.card_date > r.card_date AND n.component <> r.own
+        WHERE r.rel IS NULL
+        UNION ALL
+        SELECT {columns}, r.own, 'kk' FROM {w("card_record")} AS r
+        WHERE r.rel IS NOT NULL AND NOT coalesce(r.rel = 'head' AND r.head <> r.person, FALSE)
         """,
     )
-    # The households each person has through KK records, with the latest card of each.
+    # The households each person of a record without a KK number has through KK records, with
+    # the latest card of each, and the person's roles there.
+    table(
+        "person_card_record",
+        f"""
+        SELECT * FROM {w("kk_record")}
+        WHERE person IN (SELECT person FROM {w("base")} WHERE kk IS NULL)
+        """,
+    )
     table(
         "person_hh",
         f"""
-        SELECT r.person, r.hh, count(*) AS records,
-               max({_kk_date_key("b.kk")}) AS latest
-        FROM {w("kk_record")} AS r JOIN {w("base")} AS b ON b.record_id = r.record_id
-        GROUP BY r.person, r.hh
+        SELECT person, hh, count(*) AS records, max(card_date) AS latest
+        FROM {w("person_card_record")} GROUP BY person, hh
         """,
     )
     table(
         "person_role",
         f"""
-        SELECT DISTINCT person, hh, rel FROM {w("kk_record")} WHERE rel IS NOT NULL
+        SELECT DISTINCT person, hh, rel FROM {w("person_card_record")} WHERE rel IS NOT NULL
         """,
     )
 
 
 def _place_records_without_card(engine: Engine, w: _Work) -> None:
+    """Rule 3: person, mother, address and household-key evidence of the records without a KK
+    number (``placed``)."""
     table = _table_writer(engine, w)
-    """Rule 3: person, mother, address and household-key evidence (``placed``)."""
     # -- 3a. records without KK: the household of the same person ----------------------------
     table(
         "no_kk",
@@ -568,28 +578,24 @@ def _place_records_without_card(engine: Engine, w: _Work) -> None:
     table(
         "by_person",
         f"""
-        SELECT record_id, hh FROM (
-            SELECT n.record_id, ph.hh,
-                   row_number() OVER (
-                       PARTITION BY n.record_id
-                       ORDER BY CASE WHEN pr.rel IS NOT NULL THEN 0 ELSE 1 END,
-                                ph.latest DESC, ph.records DESC, ph.hh
-                   ) AS pick
-            FROM {w("no_kk")} AS n
-            JOIN {w("person_hh")} AS ph ON ph.person = n.person
-            LEFT JOIN {w("person_role")} AS pr
-              ON pr.person = n.person AND pr.hh = ph.hh AND pr.rel = n.rel
-        ) AS r
-        WHERE pick = 1
+        SELECT n.record_id,
+               arg_min(
+                   ph.hh,
+                   (CASE WHEN pr.rel IS NOT NULL THEN 0 ELSE 1 END, -ph.latest, -ph.records, ph.hh)
+               ) AS hh
+        FROM {w("no_kk")} AS n
+        JOIN {w("person_hh")} AS ph ON ph.person = n.person
+        LEFT JOIN {w("person_role")} AS pr
+          ON pr.person = n.person AND pr.hh = ph.hh AND pr.rel = n.rel
+        GROUP BY n.record_id
         """,
     )
     # Households known so far, for the mother, sibling and address rules.
     table(
         "known",
         f"""
-        SELECT b.*, k.hh FROM {w("base")} AS b JOIN {w("kk_record")} AS k USING (record_id)
-        UNION ALL
-        SELECT b.*, p.hh FROM {w("base")} AS b JOIN {w("by_person")} AS p USING (record_id)
+        SELECT record_id, hh FROM {w("kk_record")}
+        UNION ALL SELECT record_id, hh FROM {w("by_person")}
         """,
     )
     same_place = """
@@ -603,7 +609,7 @@ def _place_records_without_card(engine: Engine, w: _Work) -> None:
         f"""
         SELECT * FROM {w("no_kk")} AS n
         WHERE n.kel IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM {w("by_person")} AS p WHERE p.record_id = n.record_id)
+          AND n.record_id NOT IN (SELECT record_id FROM {w("by_person")})
         """,
     )
     table(
@@ -613,15 +619,17 @@ def _place_records_without_card(engine: Engine, w: _Work) -> None:
             SELECT record_id, hh, strength,
                    min(strength) OVER (PARTITION BY record_id) AS best
             FROM (
-                SELECT n.record_id, k.hh,
+                SELECT n.record_id, h.hh,
                        CASE WHEN k.rel IN ('head', 'spouse') THEN 0 ELSE 1 END AS strength
                 FROM {w("unplaced")} AS n
-                JOIN {w("known")} AS k ON k.kel = n.kel AND k.full_name = n.mother_name
+                JOIN {w("base")} AS k ON k.kel = n.kel AND k.full_name = n.mother_name
+                JOIN {w("known")} AS h ON h.record_id = k.record_id
                 WHERE {same_place} AND (k.sex IS NULL OR k.sex = 'F')
                 UNION ALL
-                SELECT n.record_id, k.hh, 1 AS strength
+                SELECT n.record_id, h.hh, 1 AS strength
                 FROM {w("unplaced")} AS n
-                JOIN {w("known")} AS k ON k.kel = n.kel AND k.mother_name = n.mother_name
+                JOIN {w("base")} AS k ON k.kel = n.kel AND k.mother_name = n.mother_name
+                JOIN {w("known")} AS h ON h.record_id = k.record_id
                 WHERE {same_place} AND k.record_id <> n.record_id
             ) AS c
         ) AS r
@@ -634,13 +642,14 @@ def _place_records_without_card(engine: Engine, w: _Work) -> None:
     table(
         "by_address",
         f"""
-        SELECT n.record_id, min(k.hh) AS hh
+        SELECT n.record_id, min(h.hh) AS hh
         FROM {w("unplaced")} AS n
-        JOIN {w("known")} AS k ON k.kel = n.kel AND k.address = n.address
+        JOIN {w("base")} AS k ON k.kel = n.kel AND k.address = n.address
+        JOIN {w("known")} AS h ON h.record_id = k.record_id
         WHERE {same_place}
-          AND NOT EXISTS (SELECT 1 FROM {w("by_mother")} AS m WHERE m.record_id = n.record_id)
+          AND n.record_id NOT IN (SELECT record_id FROM {w("by_mother")})
         GROUP BY n.record_id
-        HAVING count(DISTINCT k.hh) = 1
+        HAVING count(DISTINCT h.hh) = 1
         """,
     )
     table(
@@ -652,33 +661,32 @@ def _place_records_without_card(engine: Engine, w: _Work) -> None:
         """,
     )
     # -- 3d. the agency's household key speaks for its whole group ----------------------------
+    # Only the groups that hold a record without a KK number need a vote.
     table(
         "key_vote",
         f"""
-        SELECT hkey, hh FROM (
-            SELECT hkey, hh,
-                   row_number() OVER (PARTITION BY hkey ORDER BY count(*) DESC, hh) AS pick
+        SELECT hkey, arg_min(hh, (-n, hh)) AS hh FROM (
+            SELECT hkey, hh, count(*) AS n
             FROM (
                 SELECT b.hkey, k.hh FROM {w("base")} AS b
-                JOIN {w("kk_record")} AS k USING (record_id)
+                JOIN {w("kk_record")} AS k ON k.record_id = b.record_id
+                WHERE b.hkey IN (SELECT hkey FROM {w("no_kk")})
                 UNION ALL
-                SELECT b.hkey, c.hh FROM {w("base")} AS b
-                JOIN {w("candidate")} AS c USING (record_id)
+                SELECT b.hkey, c.hh FROM {w("no_kk")} AS b
+                JOIN {w("candidate")} AS c ON c.record_id = b.record_id
+                WHERE b.hkey IS NOT NULL
             ) AS v
-            WHERE hkey IS NOT NULL
             GROUP BY hkey, hh
         ) AS r
-        WHERE pick = 1
+        GROUP BY hkey
         """,
     )
     table(
         "placed",
         f"""
-        SELECT record_id, hh, evidence FROM {w("kk_record")}
-        UNION ALL
-        SELECT n.record_id, coalesce(v.hh, c.hh),
+        SELECT n.record_id, coalesce(v.hh, c.hh) AS hh,
                CASE WHEN v.hh IS NOT NULL AND (c.hh IS NULL OR c.hh <> v.hh)
-                    THEN 'household_key' ELSE c.evidence END
+                    THEN 'household_key' ELSE c.evidence END AS evidence
         FROM {w("no_kk")} AS n
         LEFT JOIN {w("key_vote")} AS v ON v.hkey = n.hkey
         LEFT JOIN {w("candidate")} AS c ON c.record_id = n.record_id
@@ -688,14 +696,15 @@ def _place_records_without_card(engine: Engine, w: _Work) -> None:
 
 
 def _group_the_rest(engine: Engine, w: _Work) -> None:
-    table = _table_writer(engine, w)
     """Rule 4: records with no evidence, grouped (``rest_household``)."""
+    table = _table_writer(engine, w)
     # -- 4. no evidence: group by person, household key and address --------------------------
+    # (every KK record is placed, so the rest are records without a card)
     table(
         "rest",
         f"""
-        SELECT * FROM {w("base")} AS b
-        WHERE NOT EXISTS (SELECT 1 FROM {w("placed")} AS p WHERE p.record_id = b.record_id)
+        SELECT * FROM {w("no_kk")}
+        WHERE record_id NOT IN (SELECT record_id FROM {w("placed")})
         """,
     )
     connected_components(
@@ -745,29 +754,74 @@ def _person_label(record: str, pid: str) -> str:
     return f"CASE WHEN {pid} IS NOT NULL THEN 'p|' || {pid} ELSE 'r|' || {record} END"
 
 
-def _node_columns(s: str, person: str) -> str:
-    """SQL select list: a standardised row ``s`` as a node of the closure (see "Incremental
-    resolution" in the module docstring), with ``person`` its person label.
+def _key_sql(s: str, kind: str) -> str:
+    """SQL: the hashed key of kind ``hkey``, ``place``, ``mother`` or ``woman`` of the
+    standardised row ``s`` (NULL when it has none).
 
     Keys are hashed from their text, so that an old and a new row compare alike whatever the
     column types; two keys of the same hash only add records to the closure.
     """
+    columns = {
+        "kk": ("kk_number",),
+        "place": ("kelurahan_code", "address"),
+        "mother": ("kelurahan_code", "mother_name"),
+        "woman": ("kelurahan_code", "full_name"),
+    }
+    if kind == "hkey":
+        return (
+            f"CASE WHEN {s}.household_key IS NOT NULL "
+            f"THEN hash({s}.source || '|' || CAST({s}.household_key AS VARCHAR)) END"
+        )
+    present = " AND ".join(f"{s}.{c} IS NOT NULL" for c in columns[kind])
+    if kind == "woman":
+        present += f" AND ({s}.sex IS NULL OR {s}.sex = 'F')"
+    text = ", ".join(f"CAST({s}.{c} AS VARCHAR)" for c in columns[kind])
+    return f"CASE WHEN {present} THEN hash({text}) END"
 
-    def key(*columns: str) -> str:
-        present = " AND ".join(f"{s}.{c} IS NOT NULL" for c in columns)
-        text = ", ".join(f"CAST({s}.{c} AS VARCHAR)" for c in columns)
-        return f"CASE WHEN {present} THEN hash({text}) END"
 
+def _node_columns(s: str, person: str) -> str:
+    """SQL select list: a standardised row ``s`` as a node of the closure (see "Incremental
+    resolution" in the module docstring), with ``person`` its person label."""
+    keys = ", ".join(f"{_key_sql(s, kind)} AS {kind}" for kind in ("hkey", "place", "mother"))
     return f"""
-        {s}.record_id, hash({person}) AS person, {key("kk_number")} AS kk,
-        {s}.kk_number IS NULL AS no_kk,
-        CASE WHEN {s}.household_key IS NOT NULL
-             THEN hash({s}.source || '|' || CAST({s}.household_key AS VARCHAR)) END AS hkey,
-        {key("kelurahan_code", "address")} AS place,
-        {key("kelurahan_code", "mother_name")} AS mother,
-        CASE WHEN {s}.sex IS NULL OR {s}.sex = 'F'
-             THEN {key("kelurahan_code", "full_name")} END AS woman,
-        {s}.rw, {s}.rt
+        {s}.record_id, hash({person}) AS person, {_key_sql(s, "kk")} AS kk,
+        {s}.kk_number IS NULL AS no_kk, {keys}, {_key_sql(s, "woman")} AS woman, {s}.rw, {s}.rt
+    """
+
+
+def _readable_sql(s: str, keys: str) -> str:
+    """SQL: what the rules can read of the standardised row ``s`` (a text list), given the
+    hashed keys ``(kind, key)`` of the records without a KK number of its run.
+
+    A record without a KK number can be read whole. Of a KK record the rules read the card,
+    role and source, and the rest only through a record without a card: its household key when
+    such a record shares it, its address, mother's name or (a woman's) full name when such a
+    record has that address or mother's name in its kelurahan, and then its RW and RT. A change
+    elsewhere in a KK record changes nothing (a retyped name, typically).
+    """
+
+    def text(column: str) -> str:
+        return f"CAST({s}.{column} AS VARCHAR)"
+
+    def shared(kind: str, key: str) -> str:
+        return f"(({_key_sql(s, key)}) IN (SELECT key FROM {keys} WHERE kind = '{kind}'))"
+
+    hkey, place = shared("hkey", "hkey"), shared("place", "place")
+    mother, woman = shared("mother", "mother"), shared("mother", "woman")
+    located = f"({place} OR {mother} OR {woman})"
+    every = ", ".join(text(c) for c in _REQUIRED_COLUMNS[1:])
+    return f"""
+        CASE WHEN {s}.kk_number IS NULL THEN [{every}] ELSE [
+            {text("kk_number")}, {text("relationship")}, {text("source")},
+            CASE WHEN {hkey} THEN {text("household_key")} END,
+            CASE WHEN {located} THEN {text("kelurahan_code")} END,
+            CASE WHEN {located} THEN {text("rw")} END,
+            CASE WHEN {located} THEN {text("rt")} END,
+            CASE WHEN {place} THEN {text("address")} END,
+            CASE WHEN {mother} THEN {text("mother_name")} END,
+            CASE WHEN {woman} THEN {text("full_name")} END,
+            CASE WHEN {woman} THEN {text("sex")} END
+        ] END
     """
 
 
@@ -885,8 +939,9 @@ def _find_seeds(
     previous: PreviousHouseholds,
     changed: str | None,
 ) -> None:
-    """Write ``nodes`` (every record as a node, and whether it is a seed), ``seed_ids`` (the
-    seeds, withdrawn ones included) and ``seed_old`` (the previous node rows of the seeds)."""
+    """Write ``nodes`` (every record as a node, whether its row differs from the previous one and
+    whether its person changed), ``seed_new`` (the seeds present now), ``seed_ids`` (with the
+    withdrawn ones) and ``seed_old`` (the previous node rows of the seeds)."""
     table = _table_writer(engine, w)
     person_column = _check_inputs(engine, standardised, persons)
     previous_column = _check_inputs(engine, previous.standardised, previous.persons)
@@ -911,8 +966,8 @@ def _find_seeds(
         f"""
         SELECT {_node_columns("s", new_label)},
                {differs} AS differs,
-               {differs} OR {new_label} IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
-                   AS seed
+               {new_label} IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
+                   AS person_changed
         FROM {_Q(standardised)} AS s
         LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
         LEFT JOIN {_persons_sql(previous.persons, previous_column)} AS op
@@ -926,13 +981,40 @@ def _find_seeds(
     if changed is not None:
         # Withdrawn records are listed; the records not listed must be the same before and now.
         _check_unlisted_records_are_kept(engine, w, previous_ids, changed)
-        gone = f"SELECT p.record_id FROM ({previous_ids}) AS p JOIN {w('listed')} USING (record_id)"
+        withdrawn = f"""
+            SELECT p.record_id FROM ({previous_ids}) AS p JOIN {w("listed")} USING (record_id)
+            EXCEPT SELECT record_id FROM {w("nodes")} WHERE differs
+        """
     else:
-        gone = f"""
+        withdrawn = f"""
             SELECT record_id FROM ({previous_ids}) AS p
             WHERE record_id NOT IN (SELECT record_id FROM {w("nodes")})
         """
-    table("seed_ids", f"SELECT record_id FROM {w('nodes')} WHERE seed UNION {gone}")
+    # A changed record is a seed only when it changed in what the rules can read of it.
+    for run, source in (("new", standardised), ("old", previous.standardised)):
+        table(
+            f"{run}_keys",
+            " UNION ".join(
+                f"SELECT '{kind}' AS kind, {_key_sql('s', kind)} AS key FROM {_Q(source)} AS s "
+                f"WHERE s.kk_number IS NULL AND {_key_sql('s', kind)} IS NOT NULL"
+                for kind in ("hkey", "place", "mother")
+            ),
+        )
+    table(
+        "seed_new",
+        f"""
+        SELECT record_id FROM {w("nodes")} WHERE person_changed
+        UNION
+        SELECT d.record_id
+        FROM (SELECT record_id FROM {w("nodes")} WHERE differs) AS d
+        JOIN {_Q(standardised)} AS s ON s.record_id = d.record_id
+        LEFT JOIN {_Q(previous.standardised)} AS o ON o.record_id = d.record_id
+        WHERE o.record_id IS NULL
+           OR {_readable_sql("s", w("new_keys"))} IS DISTINCT FROM
+              {_readable_sql("o", w("old_keys"))}
+        """,
+    )
+    table("seed_ids", f"SELECT record_id FROM {w('seed_new')} UNION {withdrawn}")
     table(
         "seed_old",
         f"""
@@ -990,10 +1072,11 @@ def _resolve_incrementally(
     columns = ", ".join(_NODE_COLUMNS)
     # -- the closure: every record related to an affected one, until nothing is added ----------
     table("no_kk_nodes", f"SELECT {columns} FROM {w('nodes')} WHERE no_kk")
-    table("affected", f"SELECT record_id FROM {w('nodes')} WHERE seed")
+    table("affected", f"SELECT record_id FROM {w('seed_new')}")
     table(
         "frontier",
-        f"SELECT {columns} FROM {w('nodes')} WHERE seed "
+        f"SELECT {', '.join(f'n.{c}' for c in _NODE_COLUMNS)} FROM {w('nodes')} AS n "
+        f"JOIN {w('seed_new')} AS s ON s.record_id = n.record_id "
         f"UNION ALL SELECT {columns} FROM {w('seed_old')}",
     )
     limit = max_share * records
@@ -1037,7 +1120,6 @@ def _resolve_incrementally(
           AND record_id NOT IN (SELECT record_id FROM {w("seed_ids")})
         UNION ALL
         SELECT record_id, household_cluster, household_evidence FROM {w("part")}
-        ORDER BY record_id
         """,
     )
     _check_every_record_once(engine, standardised, output)

@@ -404,7 +404,7 @@ def test_household_cluster_is_the_smallest_record_id(engine: Engine) -> None:
         ],
     )
     resolve_households(engine, output="hh")
-    assert engine.rows("SELECT record_id, household_cluster FROM hh") == [
+    assert engine.rows("SELECT record_id, household_cluster FROM hh ORDER BY record_id") == [
         ("dtks:5", "dtks:5"),
         ("kb:1", "kb:1"),
         ("kis:9", "dtks:5"),

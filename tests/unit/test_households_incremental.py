@@ -228,6 +228,123 @@ def test_changed_person_id_alone_is_a_change(engine: Engine) -> None:
     assert result.resolved == 2
 
 
+def test_retyped_name_on_a_card_changes_nothing_and_resolves_nothing(engine: Engine) -> None:
+    """A KK record whose name changed, with no child naming her as mother, is not resolved."""
+    old = [record("dtks:1", kk_number=KK_PARENTS, full_name="SITI", sex="F", **PLACE)]
+    new = [record("dtks:1", kk_number=KK_PARENTS, full_name="SITI AMINAH", sex="F", **PLACE)]
+    result = refresh(engine, [*old, *BYSTANDERS], [*new, *BYSTANDERS])
+    assert (result.incremental, result.resolved) == (True, 0)
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_retyped_name_of_a_mother_places_her_child_again(engine: Engine) -> None:
+    """A KK record whose new name is a KIP child's mother's name there is a change that counts."""
+    child = record("kip:1", relationship="child", mother_name="SITI AMINAH", **PLACE)
+    old = [record("dtks:1", kk_number=KK_PARENTS, full_name="SITI", sex="F", **PLACE), child]
+    new = [record("dtks:1", kk_number=KK_PARENTS, full_name="SITI AMINAH", sex="F", **PLACE), child]
+    refresh(engine, [*old, *BYSTANDERS], [*new, *BYSTANDERS])
+    assert households(engine, "old_households")["kip:1"] == "kip:1"
+    assert households(engine, "incremental")["kip:1"] == "dtks:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
+def test_retyped_address_of_a_card_shared_with_a_cardless_record_counts(engine: Engine) -> None:
+    """A KK record leaving the address of a record without a card takes that record along."""
+    address = {**PLACE, "address": "JL MAWAR NO 2"}
+    old = [record("dtks:1", kk_number=KK_PARENTS, **address), record("pelatihan:1", **address)]
+    new = [record("dtks:1", kk_number=KK_PARENTS, **PLACE, address="JL MAWAR NO 3"), old[1]]
+    result = refresh(engine, [*old, *BYSTANDERS], [*new, *BYSTANDERS])
+    assert households(engine, "old_households")["pelatihan:1"] == "dtks:1"
+    assert households(engine, "incremental")["pelatihan:1"] == "pelatihan:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 2
+
+
+K1, K2 = "33.74.01.1001", "33.74.02.1001"
+CARD_A = {"kk_number": KK_PARENTS, "relationship": "spouse", "sex": "F"}
+CARD_B = {"kk_number": KK_OTHER, "relationship": "spouse", "sex": "F"}
+AT_A = {"kelurahan_code": K1, "rw": 3, "rt": 5, "address": "JL MAWAR NO 2"}
+AT_B = {**AT_A, "address": "JL MELATI NO 9"}
+
+#: A KK record changing one field the rules read of it through records without a card, while
+#: such records share the field's old and its new value: (old records, the record as changed).
+KK_RECORD_CHANGES = {
+    "address": (
+        [
+            record("dtks:1", **CARD_A, **AT_A),
+            record("dtks:2", **CARD_B, **AT_B),
+            record("pelatihan:1", **AT_A),
+            record("pelatihan:2", **AT_B),
+        ],
+        record("dtks:1", **CARD_A, **AT_B),
+    ),
+    "kelurahan": (
+        [
+            record("dtks:1", **CARD_A, **AT_A),
+            record("pelatihan:1", **AT_A),
+            record("pelatihan:2", **{**AT_A, "kelurahan_code": K2}),
+        ],
+        record("dtks:1", **CARD_A, **{**AT_A, "kelurahan_code": K2}),
+    ),
+    "rw": (
+        [record("dtks:1", **CARD_A, **AT_A), record("pelatihan:1", **AT_A)],
+        record("dtks:1", **CARD_A, **{**AT_A, "rw": 4}),
+    ),
+    "rt": (
+        [record("dtks:1", **CARD_A, **AT_A), record("pelatihan:1", **AT_A)],
+        record("dtks:1", **CARD_A, **{**AT_A, "rt": 6}),
+    ),
+    "household key": (
+        [
+            record("dtks:1", **CARD_A, household_key="77"),
+            record("dtks:2", household_key="77"),
+            record("dtks:3", **CARD_B, household_key="78"),
+            record("dtks:4", household_key="78"),
+        ],
+        record("dtks:1", **CARD_A, household_key="78"),
+    ),
+    "mother's name": (
+        [
+            record("dtks:1", **CARD_A, mother_name="SUMARNI", **AT_A),
+            record("dtks:2", **CARD_B, mother_name="SUMIATI", **AT_A),
+            record("kip:1", mother_name="SUMARNI", **AT_A),
+            record("kip:2", mother_name="SUMIATI", **AT_A),
+        ],
+        record("dtks:1", **CARD_A, mother_name="SUMIATI", **AT_A),
+    ),
+    "woman's name": (
+        [
+            record("dtks:1", **CARD_A, full_name="SITI", **AT_A),
+            record("dtks:2", **CARD_B, full_name="SRI", **AT_A),
+            record("kip:1", mother_name="SITI", **AT_A),
+            record("kip:2", mother_name="SRI", **AT_A),
+        ],
+        record("dtks:1", **CARD_A, full_name="SRI", **AT_A),
+    ),
+    "woman's rw": (
+        [
+            record("dtks:1", **CARD_A, full_name="SITI", **AT_A),
+            record("kip:1", mother_name="SITI", **AT_B),  # not at her address
+        ],
+        record("dtks:1", **CARD_A, full_name="SITI", **{**AT_A, "rw": 4}),
+    ),
+}
+
+
+@pytest.mark.parametrize("field", KK_RECORD_CHANGES)
+def test_kk_record_change_read_through_records_without_a_card_counts(
+    engine: Engine, field: str
+) -> None:
+    """A KK record changing a field that a record without a card reads moves that record."""
+    old, changed = KK_RECORD_CHANGES[field]
+    new = [changed if r["record_id"] == changed["record_id"] else r for r in old]
+    refresh(engine, [*old, *BYSTANDERS], [*new, *BYSTANDERS])
+    before, after = households(engine, "old_households"), households(engine, "incremental")
+    moved = {r for r in before if r != changed["record_id"] and before[r] != after.get(r)}
+    assert moved, "the case must move a record it did not change"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+
+
 def test_nothing_changed_resolves_nothing(engine: Engine) -> None:
     """The same records and persons again: every row is kept, no rule runs."""
     result = refresh(engine, BYSTANDERS, BYSTANDERS)
