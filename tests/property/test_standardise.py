@@ -58,8 +58,8 @@ def _without_table_flags(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@settings(SLOW, max_examples=6)
-@given(st.lists(raw_records(), min_size=1, max_size=3))
+@settings(SLOW, max_examples=12)
+@given(st.lists(raw_records(), min_size=1, max_size=6))
 def test_bulk_path_and_single_record_agree(records: list[dict[str, str | None]]) -> None:
     """standardise_record gives exactly the bulk table's row for every record."""
     rows = _bulk(records)

@@ -19,7 +19,8 @@ module                 rule
 ``flags``              every quality flag code and its meaning (:data:`QUALITY_FLAGS`)
 ``pipeline``           the statements composed from the rules above (a table, one record)
 ``shared``             the table-level flag ``nik_shared``, a pass of its own
-``table``              :func:`standardise_table` and :func:`standardise_record`
+``table``              :func:`standardise_table`
+``record``             :func:`standardise_record`: one record, the same rules
 ``changes``            :func:`standardise_changed`: refresh for the records that changed
 =====================  ================================================================
 """
@@ -27,8 +28,9 @@ module                 rule
 from povlink.standardise.changes import StandardiseChanges, standardise_changed
 from povlink.standardise.flags import QUALITY_FLAGS, TABLE_LEVEL_FLAGS
 from povlink.standardise.nik import NikInfo, parse_nik
+from povlink.standardise.record import standardise_record
 from povlink.standardise.regions import RegionRow, RegionTable, load_regions
-from povlink.standardise.table import standardise_record, standardise_table
+from povlink.standardise.table import standardise_table
 
 __all__ = [
     "QUALITY_FLAGS",

@@ -12,8 +12,9 @@ is a plain ``SELECT`` over named tables, so the engine knows the real size of ev
 statement with every group as a CTE let DuckDB misjudge the region join by twelve orders of
 magnitude and build its hash table on the million records).
 
-**One record** (:func:`record_sql`). The same stages chained over a one-row relation: no
-``DISTINCT`` and no join-backs, which make no sense for one row, only the region resolution.
+**One record** (:func:`record_parts`, :func:`record_output_part`). The same stages, each group's
+chained over a one-row relation of parameters: no ``DISTINCT`` and no join-backs, which make no
+sense for one row; :mod:`povlink.standardise.record` prepares each part once.
 
 The table-level flag ``nik_shared`` compares records; it is its own pass
 (:mod:`povlink.standardise.shared`), so both compositions leave it out.
@@ -24,8 +25,7 @@ so every expression reads named columns and is written once.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -65,11 +65,14 @@ from povlink.standardise.phone import phone_flag_conditions, phone_stages
 from povlink.standardise.sex import sex_flag_conditions, sex_sql
 
 __all__ = [
+    "RecordPart",
     "Step",
     "check_date_order",
     "flag_rules",
     "nik_digits_stages",
-    "record_sql",
+    "record_inputs",
+    "record_output_part",
+    "record_parts",
     "source_sql",
     "table_steps",
 ]
@@ -134,7 +137,7 @@ def _birth_place_sql() -> str:
 def _groups(today: str = "current_date") -> list[_Group]:
     """The distinct-value groups, each with its stages, outputs and flag conditions.
 
-    ``today`` is the SQL of the current date (see :func:`record_sql`).
+    ``today`` is the SQL of the current date (see :func:`record_parts`).
     """
     nik = identity_parse_stages("nik", _txt("nik"))
     kk = identity_parse_stages("kk", _txt("kk_number"))
@@ -496,67 +499,103 @@ def _nest(relation: str, stages: list[Columns]) -> str:
     return current
 
 
-def record_sql(relation: str, keyed_regions_sql: str) -> str:
-    """The SELECT standardising the one row of ``relation``, without groups.
+@dataclass(frozen=True)
+class RecordPart:
+    """One statement of the single-record path: ``params`` (column, SQL type) in, ``columns`` out.
 
-    ``relation`` has ``record_id``, ``source``, ``<field>_raw`` for every canonical field,
-    ``_date_order`` (see :func:`source_sql`) and ``_today``, the current date: a statement that
-    reads the clock itself is planned anew at each execution (DuckDB 2.0), so the date is a value
-    the caller passes. ``keyed_regions_sql`` has the columns of
-    :func:`~povlink.standardise.address.region_keys_sql`. The output has ``record_id``,
-    ``source`` and every standardised field (no raw fields, no table-level flags).
-
-    Each group's stages run in a branch of their own over the row and the one-row branches are
-    cross-joined, as the table path joins its group tables: a branch carries only its own columns
-    from stage to stage (executing a one-row plan costs DuckDB about a microsecond per column
-    per stage). The region resolution reads a branch of the kelurahan, kecamatan and address
-    stages.
+    ``select(relation)`` is the SELECT over a one-row ``relation`` holding the ``params``
+    columns. The parts are the groups (a record's fields standardised group by group, as the
+    table path does per distinct value), the place (the region resolution) and the output.
     """
-    groups = _groups(today="_today")
-    # Every branch reads the row through one CTE: a parameter written twice in a prepared
-    # statement makes DuckDB plan it anew at each execution.
-    rec = "rec"
-    branches = {}
-    for g in groups:
-        if g.name in _PLACE_GROUPS:
-            continue
-        body = _nest(rec, [*_present_stages(g.fields), *g.stages])
-        cols = [*g.outputs, *(f"({c}) AS _f_{f}" for f, c in g.flags)]
-        branches[g.name] = f"(SELECT {', '.join(cols)} FROM {body} AS t) AS {g.name}"
-    row = _nest(rec, _row_stages())
 
-    # The place branch: the kelurahan and kecamatan columns, the address text's (only when the
-    # address key would carry them to the place table of the table path, see _address_key_sql).
-    place_groups = [g for g in groups if g.name in (*_PLACE_GROUPS, "g_address")]
-    place_stages = list(
-        itertools.chain.from_iterable([*_present_stages(g.fields), *g.stages] for g in place_groups)
-    )
-    marked = "_address_key <> ''"
+    name: str
+    params: tuple[tuple[str, str], ...]
+    select: Callable[[str], str]
+
+
+def _group_part(group: _Group, today: str) -> RecordPart:
+    stages = [*_present_stages(group.fields), *group.stages]
+    outputs = [*group.outputs, *(f"({c}) AS _f_{f}" for f, c in group.flags)]
+    if group.name == "g_address":
+        # Whether the address may name a place: the region part reads the address text's
+        # kelurahan and kecamatan only then, as the table path's address key does.
+        stages.append([("_address_marked", f"{_address_key_sql('address_raw')} <> ''")])
+        outputs.append("_address_marked")
+    params = [(key, "VARCHAR") for key in group.keys]
+    if any(today in expr for stage in stages for _, expr in stage):
+        params.append((today, "DATE"))
+
+    def select(relation: str) -> str:
+        return f"SELECT {', '.join(outputs)} FROM {_nest(relation, stages)} AS t"
+
+    return RecordPart(group.name, tuple(params), select)
+
+
+def record_parts(keyed_regions_sql: str) -> list[RecordPart]:
+    """The group parts and the place part of the single-record path, in order.
+
+    ``keyed_regions_sql`` has the columns of
+    :func:`~povlink.standardise.address.region_keys_sql`. The date's part takes ``_today``, the
+    current date, as a parameter: a prepared statement that reads the clock itself is planned
+    anew at each execution (DuckDB 2.0).
+    """
+    parts = [_group_part(g, "_today") for g in _groups(today="_today")]
     written = [
         c
         for c in address_joined_columns(
             kelurahan="_kel_col",
             kecamatan="_kec_col",
-            kelurahan_in_address=f"CASE WHEN {marked} THEN _kel_addr END",
-            kecamatan_in_address=f"CASE WHEN {marked} THEN _kec_addr END",
+            kelurahan_in_address="CASE WHEN _address_marked THEN _kel_addr END",
+            kecamatan_in_address="CASE WHEN _address_marked THEN _kec_addr END",
         )
         if c[0] in ("_kel_in", "_kec_in")
     ]
-    key = [("_address_key", _address_key_sql("address_raw"))]
-    place = _nest(rec, [*place_stages, key, written])
-    places = region_resolution_sql(
-        f"(SELECT _kel_in, _kec_in FROM {place} AS t)", keyed_regions_sql
+    region = ", ".join([*_REGION_VALUES, *(f"{f} AS _f_{f}" for f in REGION_FLAGS)])
+
+    def place(relation: str) -> str:
+        names = f"(SELECT _kel_in, _kec_in FROM {_nest(relation, [written])} AS t)"
+        return f"SELECT {region} FROM ({region_resolution_sql(names, keyed_regions_sql)}) AS p"
+
+    place_params = (
+        ("_kel_col", "VARCHAR"),
+        ("_kec_col", "VARCHAR"),
+        ("_kel_addr", "VARCHAR"),
+        ("_kec_addr", "VARCHAR"),
+        ("_address_marked", "BOOLEAN"),
     )
-    region = ", ".join(
-        [f"p.{c}" for c in _REGION_VALUES] + [f"p.{f} AS _f_{f}" for f in REGION_FLAGS]
-    )
-    joined = (
-        f"(SELECT r.*, {', '.join(f'{name}.*' for name in branches)}, {region} "
-        f"FROM {row} AS r CROSS JOIN {' CROSS JOIN '.join(branches.values())} "
-        f"CROSS JOIN ({places}) AS p)"
-    )
-    output = _output_sql(_nest(joined, _joined_stages(today="_today")) + " AS k", with_raw=False)
-    return f"WITH {rec} AS (SELECT * FROM {relation} AS p) {output}"
+    return [*parts, RecordPart("place", place_params, place)]
+
+
+def record_output_part(columns: list[tuple[str, str]]) -> RecordPart:
+    """The output part: ``record_id``, ``source``, ``phone_raw``, ``_today`` and ``columns``
+    (the group and place parts' outputs with their SQL types) in, every standardised field out
+    (the table path's last stages: the phone number, the fields compared with each other)."""
+    stages = [*_present_stages(_ROW_FIELDS), *phone_stages(_txt("phone"))]
+    stages += _joined_stages(today="_today")
+    params = [
+        ("record_id", "VARCHAR"),
+        ("source", "VARCHAR"),
+        *((f"{f}_raw", "VARCHAR") for f in _ROW_FIELDS),
+        ("_today", "DATE"),
+        *columns,
+    ]
+
+    def select(relation: str) -> str:
+        return _output_sql(f"{_nest(relation, stages)} AS k", with_raw=False)
+
+    return RecordPart("output", tuple(params), select)
+
+
+def record_inputs(part: RecordPart) -> tuple[str, ...]:
+    """The columns of a group or place part the output part reads (g_kel and g_kec feed only
+    the place part)."""
+    if part.name in _PLACE_GROUPS:
+        return ()
+    groups = {g.name: g for g in _groups()}
+    if part.name == "place":
+        return (*_REGION_VALUES, *(f"_f_{f}" for f in REGION_FLAGS))
+    group = groups[part.name]
+    return (*group.outputs, *(f"_f_{f}" for f, _ in group.flags))
 
 
 def nik_digits_stages() -> list[Columns]:

@@ -24,7 +24,12 @@ from povlink.standardise import (
     standardise_table,
 )
 from povlink.standardise.flags import FLAG_FIELDS
-from povlink.standardise.pipeline import flag_rules, record_sql, source_sql, table_steps
+from povlink.standardise.pipeline import (
+    flag_rules,
+    record_output_part,
+    record_parts,
+    table_steps,
+)
 from povlink.standardise.shared import shared_nik_update_sql
 
 from .conftest import standardise_cases
@@ -277,6 +282,20 @@ def table_rows() -> dict[str, dict[str, object]]:
     return standardise_cases(FLAG_EXAMPLES | RECORD_EXAMPLES)
 
 
+def test_standardise_record_remembers_results_only_for_the_same_input() -> None:
+    """A value seen before gives the remembered result; the same text under another source's
+    date order, or with other fields, is standardised anew."""
+    orders = {"dinkes": "mdy"}
+    first = standardise_record({"birth_date": "03/04/1985", "sex": "P"}, date_order=orders)
+    other = standardise_record(
+        {"source": "dinkes", "birth_date": "03/04/1985", "sex": "L"}, date_order=orders
+    )
+    again = standardise_record({"birth_date": "03/04/1985", "sex": "P"}, date_order=orders)
+    assert (first["birth_date"], other["birth_date"]) == (dt.date(1985, 4, 3), dt.date(1985, 3, 4))
+    assert (first["sex"], other["sex"]) == ("F", "M")
+    assert again == first
+
+
 def test_standardise_record_is_thread_safe() -> None:
     """Threads standardising at once (each with its own connection) get the serial results."""
     records = [{"full_name": f"Budi {i}", "birth_date": f"{i + 1:02d}-01-1980"} for i in range(8)]
@@ -288,16 +307,21 @@ def test_standardise_record_is_thread_safe() -> None:
 
 # -- portability -----------------------------------------------------------------------------------
 def _statements() -> list[str]:
-    """Every statement of standardisation: the table steps, the shared-NIK pass, one record."""
+    """Every statement of standardisation: the table steps, the shared-NIK pass, the parts of
+    the single-record path (over a relation of their parameters)."""
     columns = {"record_id", "source", *CANONICAL_FIELDS}
     steps = table_steps(
         "src", columns, "regions", target="std", prefix="p_", date_order={"a": "mdy"}
     )
-    record = record_sql(
-        source_sql("src", columns, {"a": "mdy"}).replace("FROM src)", ", _today FROM src)"),
-        "keyed_regions",
-    )
-    return [*(step.sql for step in steps), shared_nik_update_sql("std"), record]
+    parts = record_parts("keyed_regions")
+    parts.append(record_output_part([("full_name", "VARCHAR"), ("_f_sex_invalid", "BOOLEAN")]))
+    record = [
+        part.select(
+            "(SELECT " + ", ".join(f"CAST(? AS {kind}) AS {c}" for c, kind in part.params) + ")"
+        )
+        for part in parts
+    ]
+    return [*(step.sql for step in steps), shared_nik_update_sql("std"), *record]
 
 
 def _sql() -> str:
