@@ -14,7 +14,9 @@ Run ``.venv/bin/python benchmarks/standardise.py [--rows N] [--repeat R]``. The 
    standardised (not timed), then 1% of them are touched (0.5% changed, 0.2% removed, 0.3%
    added) and ``standardise_changed`` refreshes the table, into a new table and in place (both
    timed); the first repetition checks both results against ``standardise_table`` row for row;
-4. writes the medians and every run to ``benchmarks/results/standardise.json`` and a table to
+4. times ``standardise_record`` in a fresh child process: 200 records of the same generator (every
+   field filled, values varied) after 50 warm-up calls, one call at a time;
+5. writes the medians and every run to ``benchmarks/results/standardise.json`` and a table to
    ``benchmarks/results/standardise.md``.
 """
 
@@ -340,6 +342,38 @@ def _child_incremental(parquet: str, verify: bool) -> dict[str, Any]:
     return result
 
 
+def _child_latency() -> dict[str, Any]:
+    """Latency of ``standardise_record`` over varied records, after a warm-up."""
+    from povlink.schema import CANONICAL_FIELDS
+    from povlink.standardise import standardise_record
+
+    frame = generate(2000, seed=7).astype(object)
+    records = [
+        {f: (None if pd.isna(v) else str(v)) for f, v in row.items() if f in CANONICAL_FIELDS}
+        for row in frame.to_dict("records")
+    ]
+    start = time.perf_counter()
+    standardise_record(records[0])
+    first = time.perf_counter() - start
+    for record in records[1:50]:
+        standardise_record(record)
+    walls, cpus = [], []
+    for record in records[1000:1200]:
+        start, cpu = time.perf_counter(), time.process_time()
+        standardise_record(record)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    walls.sort()
+    return {
+        "calls": len(walls),
+        "first_call_seconds": round(first, 3),
+        "median_ms": round(statistics.median(walls) * 1000, 2),
+        "p90_ms": round(walls[int(0.9 * len(walls))] * 1000, 2),
+        "median_cpu_ms": round(statistics.median(cpus) * 1000, 2),
+        "load_average_before": os.getloadavg()[0],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -347,7 +381,11 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-incremental", help=argparse.SUPPRESS)
     parser.add_argument("--verify", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-latency", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_latency:
+        print(json.dumps(_child_latency()))
+        return
     if args.child:
         print(json.dumps(_child(args.child)))
         return
@@ -390,6 +428,13 @@ def main() -> None:
                 f"({inc['in_place_cpu_seconds']:.2f} s CPU), new table "
                 f"{inc['new_table_seconds']:.2f} s wall"
             )
+    done = subprocess.run(
+        [sys.executable, __file__, "--child-latency"], check=True, capture_output=True, text=True
+    )
+    latency = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"standardise_record: median {latency['median_ms']:.2f} ms, p90 {latency['p90_ms']:.2f} ms"
+    )
     result = {
         "benchmark": "standardise_table, all fields",
         "rows": args.rows,
@@ -401,6 +446,7 @@ def main() -> None:
         "incremental": _incremental_summary(
             incremental, statistics.median(r["seconds"] for r in runs)
         ),
+        "standardise_record": latency,
         "generation_seconds": round(generated, 2),
         "target_seconds": 10,
         "machine": {
@@ -470,6 +516,7 @@ def _markdown(result: dict[str, Any]) -> str:
         f"{runs[0]['kelurahan_resolved']:,}.",
         "",
         *_incremental_markdown(result),
+        *_latency_markdown(result),
     ]
     return "\n".join(lines)
 
@@ -493,6 +540,22 @@ def _incremental_markdown(result: dict[str, Any]) -> list[str]:
         *rows,
         "",
         f"Target: under {inc['target_share_of_full']:.0%} of the full run.",
+        "",
+    ]
+
+
+def _latency_markdown(result: dict[str, Any]) -> list[str]:
+    lat = result["standardise_record"]
+    return [
+        "## One record (`standardise_record`)",
+        "",
+        f"{lat['calls']} calls on varied records with every field filled, after 50 warm-up calls "
+        f"(the first call prepares the statements: {lat['first_call_seconds']:.2f} s); load "
+        f"average before: {lat['load_average_before']:.1f}.",
+        "",
+        "| median wall (ms) | p90 wall (ms) | median CPU (ms) |",
+        "| ---: | ---: | ---: |",
+        f"| {lat['median_ms']:.2f} | {lat['p90_ms']:.2f} | {lat['median_cpu_ms']:.2f} |",
         "",
     ]
 

@@ -166,11 +166,12 @@ def date_stages(
         f"WHEN 'day_month_name' THEN {n3} WHEN 'month_name_day' THEN {n3} "
         f"WHEN 'year' THEN {n1} END"
     )
+    named = "(_bd_kind = 'day_month_name' OR _bd_kind = 'month_name_day')"
     month = (
-        f"CASE _bd_kind WHEN 'iso' THEN {n2} WHEN 'compact' THEN {compact['m']} "
-        f"WHEN 'numeric' THEN CASE WHEN {order} = 'mdy' AND NOT {ymd} THEN {n1} ELSE {n2} END "
-        f"WHEN 'day_month_name' THEN {month_number_sql('_bd_word')} "
-        f"WHEN 'month_name_day' THEN {month_number_sql('_bd_word')} END"
+        f"CASE WHEN _bd_kind = 'iso' THEN {n2} WHEN _bd_kind = 'compact' THEN {compact['m']} "
+        f"WHEN _bd_kind = 'numeric' THEN "
+        f"CASE WHEN {order} = 'mdy' AND NOT {ymd} THEN {n1} ELSE {n2} END "
+        f"WHEN {named} THEN {month_number_sql('_bd_word')} END"
     )
     day = (
         f"CASE _bd_kind WHEN 'iso' THEN {n3} WHEN 'compact' THEN {compact['d']} "

@@ -552,18 +552,25 @@ def record_parts(keyed_regions_sql: str) -> list[RecordPart]:
     ]
     region = ", ".join([*_REGION_VALUES, *(f"{f} AS _f_{f}" for f in REGION_FLAGS)])
 
-    def place(relation: str) -> str:
-        names = f"(SELECT _kel_in, _kec_in FROM {_nest(relation, [written])} AS t)"
-        return f"SELECT {region} FROM ({region_resolution_sql(names, keyed_regions_sql)}) AS p"
+    def written_place(relation: str) -> str:
+        return f"SELECT _kel_in, _kec_in FROM {_nest(relation, [written])} AS t"
 
-    place_params = (
+    def place(relation: str) -> str:
+        return f"SELECT {region} FROM ({region_resolution_sql(relation, keyed_regions_sql)}) AS p"
+
+    written_params = (
         ("_kel_col", "VARCHAR"),
         ("_kec_col", "VARCHAR"),
         ("_kel_addr", "VARCHAR"),
         ("_kec_addr", "VARCHAR"),
         ("_address_marked", "BOOLEAN"),
     )
-    return [*parts, RecordPart("place", place_params, place)]
+    # The place as written, then its resolution: many spellings share one written place.
+    return [
+        *parts,
+        RecordPart("written_place", written_params, written_place),
+        RecordPart("place", (("_kel_in", "VARCHAR"), ("_kec_in", "VARCHAR")), place),
+    ]
 
 
 def record_output_part(columns: list[tuple[str, str]]) -> RecordPart:
@@ -587,9 +594,9 @@ def record_output_part(columns: list[tuple[str, str]]) -> RecordPart:
 
 
 def record_inputs(part: RecordPart) -> tuple[str, ...]:
-    """The columns of a group or place part the output part reads (g_kel and g_kec feed only
-    the place part)."""
-    if part.name in _PLACE_GROUPS:
+    """The columns of a group or place part the output part reads (g_kel, g_kec and the written
+    place feed only the place part)."""
+    if part.name in (*_PLACE_GROUPS, "written_place"):
         return ()
     groups = {g.name: g for g in _groups()}
     if part.name == "place":
