@@ -74,9 +74,9 @@ for q in queries["timed"]:
     marks = [(time.perf_counter(), time.process_time())]
     standardised = matcher._standardise(q["record"])
     marks.append((time.perf_counter(), time.process_time()))
-    found = matcher._search(standardised)
+    query, found = matcher._search(standardised)
     marks.append((time.perf_counter(), time.process_time()))
-    scored = matcher._score(found)
+    scored = matcher._score(query, found)
     marks.append((time.perf_counter(), time.process_time()))
     matcher._group(scored, found, top=5)
     marks.append((time.perf_counter(), time.process_time()))
