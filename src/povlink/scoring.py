@@ -52,16 +52,23 @@ def compute_term_frequencies(engine: Engine, model: LinkageModel, table: str, ou
     """Write ``output`` (``column, value, tf``): each value's share of the non-null values.
 
     This is Splink's own definition, computed once over the standardised ``table`` the model
-    was trained on, so that the model can carry it.
+    was trained on, so that the model can carry it. Only those columns of the link input are
+    computed.
     """
-    build_link_input(engine, table, _LINK_INPUT)
+    columns = term_frequency_columns(model)
+    wanted = ", ".join(quote_identifier(c) for c in columns) or "unique_id"
+    engine.create_table(
+        _LINK_INPUT,
+        f"SELECT {wanted} FROM ({link_input_sql(table, set(engine.columns(table)))})",
+        temporary=True,
+    )
     try:
         parts = [
             f"SELECT {quote_literal(c)} AS column_name, CAST({quote_identifier(c)} AS VARCHAR) "
             f"AS value, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER () AS tf "
             f"FROM {_LINK_INPUT} WHERE {quote_identifier(c)} IS NOT NULL "
             f"GROUP BY {quote_identifier(c)}"
-            for c in term_frequency_columns(model)
+            for c in columns
         ]
         sql = (
             " UNION ALL ".join(parts)
