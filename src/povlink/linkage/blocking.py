@@ -171,7 +171,7 @@ def link_input_sql(table: str, available: set[str]) -> str:
     (the first 15 digits of a NIK known only by them), ``sex`` (stated, else from the NIK), the
     first and last name tokens (the same token for a one-word name), the name's tokens in sorted
     order (``name_key``, so that "isla hall" meets "hall isla"), ``kelurahan_key`` (the code, else
-    the name) and the address's distinct words in sorted order (``address_key``).
+    the name) and the address's words in sorted order (``address_key``).
     """
 
     def col(name: str) -> str:
@@ -192,8 +192,7 @@ def link_input_sql(table: str, available: set[str]) -> str:
         "AS name_last",
         f"array_to_string(list_sort({tokens}), ' ') AS name_key",
         f"coalesce({col('kelurahan_code')}, {col('kelurahan_name')}) AS kelurahan_key",
-        f"array_to_string(list_sort(list_distinct(string_split({col('address')}, ' '))), ' ') "
-        "AS address_key",
+        f"array_to_string(list_sort(string_split({col('address')}, ' ')), ' ') AS address_key",
     ]
     return f"SELECT {', '.join(parts)} FROM {quote_identifier(table)}"
 
