@@ -125,13 +125,15 @@ def _patterns(
     engine: Engine, comparisons: Sequence[dict[str, Any]], join_condition: str
 ) -> Patterns:
     """Comparison vectors of the pairs of the sample table that satisfy ``join_condition``."""
+    names = tuple(str(c["output_column_name"]) for c in comparisons)
+    if not names:
+        return Patterns(names, np.zeros((0, 0), dtype=np.int64), np.zeros(0))
     columns = engine.columns(_SAMPLE)
     sides = ", ".join(
         f"{side}.{quote_identifier(c)} AS {quote_identifier(f'{c}_{side}')}"
         for c in columns
         for side in ("l", "r")
     )
-    names = tuple(str(c["output_column_name"]) for c in comparisons)
     cases = ", ".join(
         f"{gamma_sql(c)} AS {quote_identifier('gamma_' + n)}"
         for c, n in zip(comparisons, names, strict=True)
@@ -391,10 +393,18 @@ class PriorCount:
 
     def probability(self, recall: float) -> float:
         """The probability that two random records match, if the rules find ``recall`` of the
-        true pairs (at least one pair found; at most every pair a match)."""
+        true pairs.
+
+        Never zero (half a pair when the rules find none). On a tiny table the rules can find
+        more pairs than that recall allows (five records, four of them one person); the pairs
+        found are then taken as all there are. Never one either: some pair may not match.
+        """
         if self.pairs <= 0:
-            return 1.0
-        return min(max(self.found, 1) / recall, self.pairs) / self.pairs
+            return 0.5
+        matches = max(self.found, 0.5) / recall
+        if matches > self.pairs:
+            matches = max(self.found, 0.5)
+        return min(matches / self.pairs, 1 - 1e-6)
 
 
 #: The comparison and level whose m is the chance that a true pair agrees exactly on a field.

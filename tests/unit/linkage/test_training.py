@@ -141,7 +141,7 @@ def test_prior_counts_the_pairs_of_any_rule_once(records: Engine) -> None:
     assert count_pairs_of_any(records, "li", rules) == brute
     prior = PriorCount.of(records, "li", rules)
     assert prior.probability(0.9) == pytest.approx(brute / 0.9 / 66)
-    assert PriorCount.of(records, "li", rules).probability(0.01) == 1.0  # at most every pair
+    assert prior.probability(0.01) == pytest.approx(brute / 66)  # found pairs are all
 
 
 def test_patterns_number_levels_as_splink_does(records: Engine) -> None:
@@ -170,3 +170,10 @@ def test_random_pairs_are_every_pair_of_a_seeded_sample(records: Engine) -> None
     assert 0 < some.pairs < 66
     assert some.pairs == again.pairs
     assert (some.counts == again.counts).all()
+
+
+def test_prior_on_a_tiny_table_is_a_probability() -> None:
+    """Rules that find more pairs than the recall allows: those pairs are all; never 0 or 1."""
+    assert PriorCount(found=6, pairs=10).probability(0.5) == pytest.approx(0.6)
+    assert PriorCount(found=0, pairs=1000).probability(0.5) == pytest.approx(0.001)
+    assert 0 < PriorCount(found=1, pairs=1).probability(0.7) < 1
