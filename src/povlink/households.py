@@ -178,7 +178,7 @@ class HouseholdResolution:
     ``records`` is the number of records placed, ``resolved`` how many of them the rules placed
     in this run (all of them unless ``incremental``; the others kept their previous row),
     ``rounds`` how many rounds it took to collect the records a change can reach, and ``reason``
-    why a resolution given previous households was full (None when it was incremental).
+    why the resolution was full (None when it was incremental).
     """
 
     records: int
@@ -329,7 +329,9 @@ def resolve_households(
     record new, changed or withdrawn since then (a superset is fine); without it the changes are
     found by comparing the household columns of the two runs. When the reachable part exceeds
     ``max_share`` of the records, or ``previous`` cannot be used, the resolution is full; the
-    result says which happened and why.
+    result says which happened and why. ``output`` may be ``previous.households`` itself: an
+    incremental resolution then deletes and inserts only the rows it resolved again (run it in
+    a transaction, as a registry run does, so that a failure leaves the table as it was).
     """
     person_column = _check_inputs(engine, standardised, persons)
     work = _Work(output)
@@ -1109,19 +1111,29 @@ def _resolve_incrementally(
         w.raw("part"),
         temporary=True,
     )
-    engine.create_table(
-        output,
-        f"""
-        SELECT CAST(record_id AS VARCHAR) AS record_id,
-               CAST(household_cluster AS VARCHAR) AS household_cluster,
-               CAST(household_evidence AS VARCHAR) AS household_evidence
-        FROM {_Q(previous.households)}
-        WHERE record_id NOT IN (SELECT record_id FROM {w("affected")})
-          AND record_id NOT IN (SELECT record_id FROM {w("seed_ids")})
-        UNION ALL
-        SELECT record_id, household_cluster, household_evidence FROM {w("part")}
-        """,
+    table(
+        "replaced",
+        f"SELECT record_id FROM {w('affected')} UNION SELECT record_id FROM {w('seed_ids')}",
     )
+    columns = "record_id, household_cluster, household_evidence"
+    if output == previous.households:  # in place: only the replaced rows are written
+        engine.execute(
+            f"DELETE FROM {_Q(output)} WHERE record_id IN (SELECT record_id FROM {w('replaced')})"
+        )
+        engine.execute(f"INSERT INTO {_Q(output)} ({columns}) SELECT {columns} FROM {w('part')}")
+    else:
+        engine.create_table(
+            output,
+            f"""
+            SELECT CAST(record_id AS VARCHAR) AS record_id,
+                   CAST(household_cluster AS VARCHAR) AS household_cluster,
+                   CAST(household_evidence AS VARCHAR) AS household_evidence
+            FROM {_Q(previous.households)}
+            WHERE record_id NOT IN (SELECT record_id FROM {w("replaced")})
+            UNION ALL
+            SELECT {columns} FROM {w("part")}
+            """,
+        )
     _check_every_record_once(engine, standardised, output)
     resolved = engine.count(w.raw("affected"))
     done = HouseholdResolution(

@@ -354,6 +354,23 @@ def test_nothing_changed_resolves_nothing(engine: Engine) -> None:
     assert rows(engine, "incremental") == rows(engine, "full_households")
 
 
+def test_previous_households_are_updated_in_place(engine: Engine) -> None:
+    """Given the previous household table as output, it ends up with the full resolution's rows."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
+    new = [record("dtks:1", kk_number=KK_OTHER), record("kis:2", kk_number=KK_OTHER)]
+    refresh(engine, [*old, *BYSTANDERS], [*new, *BYSTANDERS])
+    result = resolve_households(
+        engine,
+        standardised="new_standardised",
+        persons="new_persons",
+        output="old_households",
+        previous=PREVIOUS,
+        max_share=1.0,
+    )
+    assert (result.incremental, result.resolved) == (True, 2)
+    assert rows(engine, "old_households") == rows(engine, "full_households")
+
+
 def test_table_of_changed_records_gives_the_same_rows(engine: Engine) -> None:
     """Given the changed records, the result is the same as when they are found by comparison."""
     old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
