@@ -23,7 +23,12 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("synth.py", ()),
     ("accuracy.py", ()),
     ("speed.py", ()),
-    ("city.py", ("--households", "125000", "250000", "500000", "--whole-city-register")),
+    ("households.py", ()),
+    ("match.py", ()),
+    (
+        "city.py",
+        ("--households", "50000", "100000", "200000", "500000", "--whole-city-register"),
+    ),
 )
 
 INTRO = """# Benchmarks
