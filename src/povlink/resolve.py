@@ -228,6 +228,7 @@ def resolve_project(
             n_persons = e.scalar("SELECT count(DISTINCT person_id) FROM persons")
             n_households = e.scalar("SELECT count(DISTINCT household_id) FROM persons")
             n_links = e.count("links")
+            _drop_scratch_tables(registry)
         summary = ResolveSummary(
             run_id=run.run_id,
             records=n_records,
@@ -247,6 +248,18 @@ def resolve_project(
         )
         run.summary.update(summary.to_dict())
     return summary
+
+
+def _drop_scratch_tables(registry: Registry) -> None:
+    """Drop the stages' working tables (named ``__...``) before the run commits: written to the
+    file, the person, household and event tables of one run cost seconds at every commit."""
+    e = registry.engine
+    names = e.rows(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+        "AND starts_with(table_name, '__')"
+    )
+    for (name,) in names:
+        e.drop_table(name)
 
 
 @contextmanager
@@ -385,7 +398,12 @@ def _standardise(registry: Registry, config: ProjectConfig, *, full: bool) -> No
             e, "records", "standardised", "__standardised_new", regions=regions, date_order=orders
         )
     else:
-        standardise_table(e, "records", "__standardised_new", regions=regions, date_order=orders)
+        # Into a temporary table first: the table-level flags are an UPDATE, which on a stored
+        # table written in the same run makes the commit rewrite the whole table (3.5 s at 1M).
+        standardise_table(
+            e, "records", "__standardised_tmp", regions=regions, date_order=orders, temporary=True
+        )
+        registry.move_table("__standardised_tmp", "__standardised_new")
     registry.set_meta("standardise_rules", rules)
     _warn_about_empty_fields(e, config)
 

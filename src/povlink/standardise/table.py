@@ -84,6 +84,7 @@ def standardise_table(
     *,
     regions: RegionTable | None = None,
     date_order: str | Mapping[str, str] = "dmy",
+    temporary: bool = False,
 ) -> None:
     """Standardise every record of ``source_table`` into ``target_table``, inside the engine.
 
@@ -93,6 +94,7 @@ def standardise_table(
     type and ``<field>_raw`` for each canonical field (one row per record, in no set order).
     ``date_order`` is ``"dmy"``, ``"mdy"`` or ``"ymd"``, or a mapping of source name to order
     (other sources: ``"dmy"``). ``regions`` defaults to the packaged Kota Semarang table.
+    ``temporary`` makes ``target_table`` a temporary table.
 
     Raises :class:`~povlink.exceptions.SourceError` when ``record_id`` or ``source`` is missing
     and :class:`~povlink.exceptions.ConfigError` for an unknown date order.
@@ -108,5 +110,6 @@ def standardise_table(
             target_table,
             regions=table,
             date_order=date_order,
+            temporary=temporary,
         )
         engine.execute(shared_nik_update_sql(quote_identifier(target_table)))
