@@ -265,15 +265,18 @@ class Registry:
                 "(SELECT record_id FROM __changes WHERE change <> 'added')",
                 [version, source.name],
             )
+            # A first version adds every staged row: no join with the changes is needed.
+            changed = "" if latest is None else " SEMI JOIN __changes AS c USING (record_id)"
             e.execute(
                 f"INSERT INTO record_versions SELECT s.record_id, s.source, ?, NULL, "
                 f"s.row_number, s.row_hash, {', '.join('s.' + f for f in CANONICAL_FIELDS)}, "
-                f"s.extra FROM {st} AS s SEMI JOIN __changes AS c ON s.record_id = c.record_id",
+                f"s.extra FROM {st} AS s{changed}",
                 [version],
             )
+            # No ORDER BY: readers order by record_id (see `changes`), and sorting every id of
+            # a large first version cost more than the rest of this insert.
             e.execute(
-                "INSERT INTO record_changes SELECT ?, ?, record_id, change FROM __changes "
-                "ORDER BY record_id",
+                "INSERT INTO record_changes SELECT ?, ?, record_id, change FROM __changes",
                 [source.name, version],
             )
             counts = dict(e.rows("SELECT change, count(*) FROM __changes GROUP BY change"))
