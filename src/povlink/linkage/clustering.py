@@ -25,6 +25,7 @@ from povlink.engine import Engine, quote_identifier
 __all__ = ["cluster_records", "linked_closure", "recluster_records", "split_conflicting_cluster"]
 
 _COMPONENTS: Final = "__povlink_components"
+_LINKS: Final = "__povlink_links"
 _SPLITS: Final = "__povlink_splits"
 
 
@@ -49,49 +50,65 @@ def cluster_records(
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be a probability in [0, 1]; got {threshold!r}")
     t, p = quote_identifier(table), quote_identifier(pairs)
-    _connected_components(engine, t, p, threshold)
-    if {"nik", "nik_birth_date", "birth_date", "birth_date_is_placeholder"} <= set(
-        engine.columns(table)
-    ):
-        _split_conflicts(engine, t, p, threshold)
+    # Only records with a link need graph work: every other record is a cluster of its own.
     engine.create_table(
-        output,
-        f"""
-        WITH strong AS (
-            SELECT e.unique_id_l, e.unique_id_r, e.match_probability
-            FROM {p} AS e
-            JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
-            JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
-            WHERE e.match_probability >= {threshold!r} AND a.cluster_id = b.cluster_id
-        ),
-        inside AS (
-            SELECT record_id, max(match_probability) AS p FROM (
-                SELECT unique_id_l AS record_id, match_probability FROM strong
-                UNION ALL
-                SELECT unique_id_r, match_probability FROM strong
-            ) AS x GROUP BY record_id
-        ),
-        anywhere AS (
-            SELECT record_id, max(match_probability) AS p FROM (
-                SELECT unique_id_l AS record_id, match_probability FROM {p}
-                UNION ALL
-                SELECT unique_id_r, match_probability FROM {p}
-            ) AS y GROUP BY record_id
-        ),
-        sizes AS (
-            SELECT cluster_id, count(*) AS n FROM {_COMPONENTS} GROUP BY cluster_id
-        )
-        SELECT c.record_id, c.cluster_id,
-            CAST(CASE WHEN s.n > 1 THEN coalesce(i.p, {threshold!r})
-                 ELSE 1.0 - coalesce(w.p, 0.0) END AS DOUBLE) AS cluster_confidence
-        FROM {_COMPONENTS} AS c
-        JOIN sizes AS s ON s.cluster_id = c.cluster_id
-        LEFT JOIN inside AS i ON i.record_id = c.record_id
-        LEFT JOIN anywhere AS w ON w.record_id = c.record_id
-        ORDER BY c.record_id
-        """,
+        _LINKS,
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {p} "
+        f"WHERE match_probability >= {threshold!r}",
+        temporary=True,
     )
-    engine.drop_table(_COMPONENTS)
+    try:
+        _connected_components(engine, _LINKS)
+        if {"nik", "nik_birth_date", "birth_date", "birth_date_is_placeholder"} <= set(
+            engine.columns(table)
+        ):
+            _split_conflicts(engine, t, p, threshold)
+        engine.create_table(
+            output,
+            f"""
+            WITH sized AS (
+                SELECT record_id, cluster_id, count(*) OVER (PARTITION BY cluster_id) AS n
+                FROM {_COMPONENTS}
+            ),
+            flagged AS (
+                SELECT e.unique_id_l, e.unique_id_r, e.match_probability,
+                    a.cluster_id = b.cluster_id AS inside
+                FROM {_LINKS} AS e
+                JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
+                JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+            ),
+            linked AS (
+                SELECT record_id, max(match_probability) AS top,
+                    max(match_probability) FILTER (WHERE inside) AS inside
+                FROM (
+                    SELECT unique_id_l AS record_id, match_probability, inside FROM flagged
+                    UNION ALL
+                    SELECT unique_id_r, match_probability, inside FROM flagged
+                ) AS x GROUP BY record_id
+            ),
+            unlinked AS (
+                -- A record with no link was scored only below the threshold.
+                SELECT record_id, max(match_probability) AS top FROM (
+                    SELECT unique_id_l AS record_id, match_probability FROM {p}
+                    WHERE match_probability < {threshold!r}
+                    UNION ALL
+                    SELECT unique_id_r, match_probability FROM {p}
+                    WHERE match_probability < {threshold!r}
+                ) AS y GROUP BY record_id
+            )
+            SELECT r.record_id, coalesce(c.cluster_id, r.record_id) AS cluster_id,
+                CAST(CASE WHEN c.n > 1 THEN coalesce(l.inside, {threshold!r})
+                     ELSE 1.0 - coalesce(l.top, u.top, 0.0) END AS DOUBLE) AS cluster_confidence
+            FROM (SELECT DISTINCT record_id FROM {t}) AS r
+            LEFT JOIN sized AS c ON c.record_id = r.record_id
+            LEFT JOIN linked AS l ON l.record_id = r.record_id
+            LEFT JOIN unlinked AS u ON u.record_id = r.record_id
+            ORDER BY r.record_id
+            """,
+        )
+    finally:
+        engine.drop_table(_COMPONENTS)
+        engine.drop_table(_LINKS)
 
 
 def recluster_records(
@@ -230,35 +247,45 @@ def linked_closure(engine: Engine, *, seeds: str, pairs: str, threshold: float, 
             engine.drop_table(name)
 
 
-def _connected_components(engine: Engine, table: str, pairs: str, threshold: float) -> None:
-    """Connected components of the links at ``threshold``, each named by its smallest record id.
+def _connected_components(engine: Engine, links: str) -> None:
+    """Connected components of ``links``, each named by its smallest record id.
 
     Splink's connected components (iterative SQL that runs on every Splink backend) over the
-    record ids of ``table`` and the pairs at or above the threshold; ``table`` and ``pairs`` are
-    quoted names.
+    records that have a link; its representative is already the smallest id of each component
+    (every record takes the smallest representative among its neighbours until none changes).
     """
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     from povlink.linkage.model import finish_pending_results
 
     nodes = "__povlink_nodes"
-    engine.create_table(nodes, f"SELECT DISTINCT record_id FROM {table}", temporary=True)
+    engine.create_table(
+        nodes,
+        f"SELECT unique_id_l AS record_id FROM {links} UNION SELECT unique_id_r FROM {links}",
+        temporary=True,
+    )
+    if not engine.count(nodes):
+        engine.create_table(
+            _COMPONENTS,
+            f"SELECT record_id, record_id AS cluster_id FROM {nodes}",
+            temporary=True,
+        )
+        engine.drop_table(nodes)
+        return
     finish_pending_results(engine)
     db_api = engine.splink_api()
     try:
         components = cluster_pairwise_predictions_at_threshold(
             db_api.register(nodes, table_name=f"{nodes}_sdf"),
-            db_api.register(pairs.strip('"').replace('""', '"'), table_name="__povlink_edges"),
+            db_api.register(links, table_name="__povlink_edges"),
             db_api,
             node_id_column_name="record_id",
             edge_id_column_name_left="unique_id_l",
             edge_id_column_name_right="unique_id_r",
-            threshold_match_probability=threshold,
         )
         engine.create_table(
             _COMPONENTS,
-            f"SELECT record_id, min(record_id) OVER (PARTITION BY cluster_id) AS cluster_id "
-            f"FROM {components.physical_name}",
+            f"SELECT record_id, cluster_id FROM {components.physical_name}",
             temporary=True,
         )
     finally:
