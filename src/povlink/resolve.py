@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from povlink.engine import Engine, quote_identifier, quote_literal
+from povlink.engine import Engine, quote_literal
 from povlink.exceptions import DataQualityWarning
 from povlink.registry import Registry, Run, SourceVersion
 
@@ -150,8 +150,7 @@ def resolve_project(
             n_records = stages.records = e.count("records")
             _store_sources(e, config)
         with stages.stage("standardise", lambda: n_records):
-            _standardise(registry, config, full=full or retrain)
-            changes = _changes_since_last_run(registry, full=full or retrain)
+            changes = _standardise(registry, config, full=full or retrain)
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
         # The workspace receives only the records it needs: all of them to train or to score
         # everything, the changed records and their blocking candidates to score incrementally.
@@ -163,10 +162,10 @@ def resolve_project(
             with stages.stage("predict", lambda: n_new_pairs):
                 if incremental:
                     rules = model.settings_["blocking_rules_to_generate_predictions"]
-                    subset = candidates_of_changed(e, "__standardised_new", "__changed", rules)
+                    subset = candidates_of_changed(e, "standardised", "__changed", rules)
                     work.copy_table(e, f"SELECT * FROM {subset}", "standardised")
                     work.copy_table(e, "SELECT record_id FROM __changed", "__changed")
-                    if subset != "__standardised_new":
+                    if subset != "standardised":
                         e.drop_table(subset)
                 else:
                     _copy_all_records(work, registry)
@@ -180,9 +179,6 @@ def resolve_project(
             threshold = model.threshold
             _store_pairs(registry, threshold, incremental=incremental)
             n_pairs = e.count("scored_pairs")
-            if incremental:  # households read the previous records to find what changed
-                registry.move_table("standardised", "__previous_standardised")
-            registry.move_table("__standardised_new", "standardised")
         # Clusters far from every change stay as they were, unless the threshold moved.
         reclustering = incremental and _previous_threshold(registry) == threshold
         with stages.stage("cluster", lambda: n_clustered):
@@ -206,6 +202,12 @@ def resolve_project(
         with stages.stage("households", lambda: n_placed):
             previous = None
             if incremental and registry.has_table("household_clusters"):
+                # The previous records: the unchanged ones and the old rows of the others.
+                e.execute(
+                    "CREATE OR REPLACE TEMP VIEW __previous_standardised AS SELECT * FROM "
+                    "standardised WHERE record_id NOT IN (SELECT record_id FROM __changed) "
+                    "UNION ALL SELECT * FROM __previous_rows"
+                )
                 previous = PreviousHouseholds(
                     standardised="__previous_standardised", persons="persons",
                     households="household_clusters",
@@ -216,7 +218,7 @@ def resolve_project(
                 changed="__touched" if previous is not None else None,
             )  # fmt: skip
             n_placed = placed.resolved
-            e.drop_table("__previous_standardised")
+            e.execute("DROP VIEW IF EXISTS __previous_standardised")
             _carry_ids_forward(registry, run, "household", "__household_clusters")
         with stages.stage("store"):
             _store_persons(registry, update=incremental)
@@ -376,15 +378,21 @@ def _store_sources(e: Engine, config: ProjectConfig) -> None:
         e.unregister("__sources_frame")
 
 
-def _standardise(registry: Registry, config: ProjectConfig, *, full: bool) -> None:
-    """Standardise the current records into ``__standardised_new``.
+def _standardise(registry: Registry, config: ProjectConfig, *, full: bool) -> int | None:
+    """Standardise the current records into ``standardised``; return how many records an
+    incremental run must rescore, or None when the run must be full.
 
     When the last resolve standardised with the same rules (the same povlink, region table and
-    date orders), only new and changed records go through the rules and the other rows are
-    carried over (:func:`~povlink.standardise.standardise_changed`); the result is the same.
+    date orders), ``standardised`` is updated in place: only new and changed records go through
+    the rules (:func:`~povlink.standardise.standardise_changed`); the result is the same. That
+    writes ``__changed`` (records new, changed, or whose ``nik_shared`` flag was evaluated
+    again), ``__removed`` (records gone) and ``__previous_rows`` (the rows those had before).
+    An incremental run needs a previous resolve and at most
+    :data:`INCREMENTAL_MAX_SHARE` of the records touched (unless ``full``).
     """
     from povlink._version import __version__
-    from povlink.standardise import load_regions, standardise_changed, standardise_table
+    from povlink.standardise import load_regions, standardise_table
+    from povlink.standardise.changes import standardise_changed
 
     e = registry.engine
     regions = load_regions(config.regions)
@@ -393,64 +401,51 @@ def _standardise(registry: Registry, config: ProjectConfig, *, full: bool) -> No
         json.dumps([__version__, orders, [list(asdict(r).values()) for r in regions.rows]]).encode()
     ).hexdigest()
     same_rules = registry.get_meta("standardise_rules") == rules
-    if not full and same_rules and registry.has_table("standardised"):
+    refresh = not full and same_rules and registry.has_table("standardised")
+    if refresh:
         standardise_changed(
-            e, "records", "standardised", "__standardised_new", regions=regions, date_order=orders
-        )
+            e, "records", "standardised", "standardised", regions=regions, date_order=orders,
+            changes_output="__standardise_changes", previous_rows_output="__previous_rows",
+        )  # fmt: skip
     else:
         # Into a temporary table first: the table-level flags are an UPDATE, which on a stored
         # table written in the same run makes the commit rewrite the whole table (3.5 s at 1M).
         standardise_table(
             e, "records", "__standardised_tmp", regions=regions, date_order=orders, temporary=True
         )
-        registry.move_table("__standardised_tmp", "__standardised_new")
+        registry.move_table("__standardised_tmp", "standardised")
     registry.set_meta("standardise_rules", rules)
     _warn_about_empty_fields(e, config)
+    previous_resolve = all(
+        registry.has_table(t) for t in ("persons", "scored_pairs", "term_frequencies")
+    )
+    if not (refresh and previous_resolve):
+        return None
+    e.create_table(
+        "__changed",
+        "SELECT record_id FROM __standardise_changes WHERE change <> 'removed'",
+        temporary=True,
+    )
+    e.create_table(
+        "__removed",
+        "SELECT record_id FROM __standardise_changes WHERE change = 'removed'",
+        temporary=True,
+    )
+    e.drop_table("__standardise_changes")
+    touched = e.count("__changed") + e.count("__removed")
+    if touched > INCREMENTAL_MAX_SHARE * max(e.count("standardised"), 1):
+        return None
+    return touched
 
 
 #: An incremental run is worth it while at most this share of the records changed.
 INCREMENTAL_MAX_SHARE = 0.25
 
 
-def _changes_since_last_run(registry: Registry, *, full: bool) -> int | None:
-    """Write ``__changed`` (new or changed standardised records) and ``__removed`` (records gone
-    since the last resolve); return how many records the incremental run must rescore, or None
-    when the run must be full (asked for, no previous resolve, or too much changed)."""
-    e = registry.engine
-    if full or not (registry.has_table("standardised") and registry.has_table("scored_pairs")):
-        return None
-    if not registry.has_table("term_frequencies"):
-        return None
-    if e.columns("standardised") != e.columns("__standardised_new"):
-        return None  # written by another version of the standardiser
-    row = _row_hash_sql(e.columns("standardised"))
-    e.create_table(
-        "__changed",
-        f"SELECT n.record_id FROM (SELECT record_id, {row} AS h FROM __standardised_new) AS n "
-        f"LEFT JOIN (SELECT record_id, {row} AS h FROM standardised) AS o "
-        "ON o.record_id = n.record_id WHERE o.h IS NULL OR o.h <> n.h",
-        temporary=True,
-    )
-    e.create_table(
-        "__removed",
-        "SELECT record_id FROM standardised EXCEPT SELECT record_id FROM __standardised_new",
-        temporary=True,
-    )
-    touched = e.count("__changed") + e.count("__removed")
-    if touched > INCREMENTAL_MAX_SHARE * max(e.count("__standardised_new"), 1):
-        return None
-    return touched
-
-
-def _row_hash_sql(columns: list[str]) -> str:
-    values = ", ".join(f"coalesce(CAST({quote_identifier(c)} AS VARCHAR), chr(0))" for c in columns)
-    return f"md5(concat_ws(chr(31), {values}))"
-
-
 def _copy_all_records(work: Engine, registry: Registry) -> None:
     """Every standardised record into the workspace as ``standardised`` (once per run)."""
     if not work.has_table("standardised"):
-        work.copy_table(registry.engine, "SELECT * FROM __standardised_new", "standardised")
+        work.copy_table(registry.engine, "SELECT * FROM standardised", "standardised")
 
 
 def _term_frequencies(
@@ -515,7 +510,7 @@ def _warn_about_empty_fields(e: Engine, config: ProjectConfig) -> None:
         return
     selects = " UNION ALL ".join(
         f"SELECT {quote_literal(name)} AS source, {quote_literal(canonical)} AS field, "
-        f"count({column}) AS usable, count(*) AS n FROM __standardised_new "
+        f"count({column}) AS usable, count(*) AS n FROM standardised "
         f"WHERE source = {quote_literal(name)}"
         for name, canonical, column, _ in checks
     )

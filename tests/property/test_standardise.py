@@ -219,6 +219,24 @@ def test_incremental_standardisation_equals_the_whole_table(
         expected = engine.rows("SELECT * FROM expected ORDER BY record_id")
         standardise_changed(engine, "new", "previous", "copy", date_order=orders)
         assert engine.rows("SELECT * FROM copy ORDER BY record_id") == expected
-        standardise_changed(engine, "new", "previous", "previous", date_order=orders)
+        original = engine.rows("SELECT * FROM previous ORDER BY record_id")
+        standardise_changed(
+            engine, "new", "previous", "previous", date_order=orders,
+            changes_output="changes", previous_rows_output="old_rows",
+        )  # fmt: skip
         assert engine.rows("SELECT * FROM previous ORDER BY record_id") == expected
         assert engine.columns("previous") == engine.columns("expected")
+        # The changes name every record whose row is not the one it had...
+        listed = {r[0] for r in engine.rows("SELECT record_id FROM changes")}
+        before = {row[0]: row for row in original}
+        after = {row[0]: row for row in expected}
+        assert {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)} <= listed
+        assert {
+            r[0] for r in engine.rows("SELECT record_id FROM changes WHERE change = 'removed'")
+        } == before.keys() - after.keys()
+        # ...and with the old rows they give back the previous table.
+        rebuilt = engine.rows(
+            "SELECT * FROM previous WHERE record_id NOT IN (SELECT record_id FROM changes) "
+            "UNION ALL SELECT * FROM old_rows ORDER BY record_id"
+        )
+        assert rebuilt == original

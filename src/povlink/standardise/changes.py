@@ -22,7 +22,11 @@ from povlink.engine import Engine, quote_identifier
 from povlink.schema import CANONICAL_FIELDS, STANDARDISED_FIELDS, StandardisedRecord, sql_columns
 from povlink.standardise.pipeline import check_date_order, source_sql
 from povlink.standardise.regions import RegionTable, load_regions
-from povlink.standardise.shared import nik_groups_sql, shared_nik_update_sql
+from povlink.standardise.shared import (
+    nik_group_members_sql,
+    nik_groups_sql,
+    shared_nik_update_sql,
+)
 from povlink.standardise.table import run_table_steps, source_columns, standardise_table
 
 __all__ = ["StandardiseChanges", "standardise_changed"]
@@ -81,6 +85,8 @@ def standardise_changed(
     *,
     regions: RegionTable | None = None,
     date_order: str | Mapping[str, str] = "dmy",
+    changes_output: str | None = None,
+    previous_rows_output: str | None = None,
 ) -> StandardiseChanges:
     """Write to ``target_table`` what :func:`~povlink.standardise.standardise_table` would write
     for ``source_table``, restandardising only the records that changed since ``previous_table``.
@@ -100,6 +106,14 @@ def standardise_changed(
     years ago, the century of a two-digit year) are not re-evaluated for unchanged records: refresh
     across a change of date only when that may not matter, or standardise the whole table.
 
+    ``changes_output`` names a temporary table to write with ``record_id`` and ``change``: one
+    row for each record ``added``, ``changed`` or ``removed``, and for each other current record
+    of a touched NIK group (``flags``: its ``nik_shared`` flag was evaluated again, whether or not
+    it changed). Every current record missing there has the row it had in ``previous_table``.
+    ``previous_rows_output`` names a temporary table to write with the previous rows of the
+    changed, removed and ``flags`` records, as they were before the refresh: with the unchanged
+    rows of the result they make up ``previous_table`` again, after an update in place too.
+
     Raises what ``standardise_table`` raises, for the same reasons.
     """
     columns = source_columns(engine, source_table)
@@ -113,9 +127,28 @@ def standardise_changed(
         layout = [(name, kind) for name, kind, *_ in engine.rows(f"DESCRIBE {previous}")]
         if layout != _layout() or _repeats(engine, previous) or _repeats(engine, source):
             n_previous = engine.count(previous_table)
+            if previous_rows_output is not None:
+                engine.create_table(
+                    previous_rows_output, f"SELECT * FROM {previous}", temporary=True
+                )
+            if changes_output is not None:
+                engine.create_table(
+                    changes_output,
+                    f"SELECT DISTINCT record_id, 'removed' AS change FROM {previous}",
+                    temporary=True,
+                )
             standardise_table(
                 engine, source_table, target_table, regions=table, date_order=date_order
             )
+            if changes_output is not None:
+                engine.execute(
+                    f"DELETE FROM {quote_identifier(changes_output)} WHERE record_id IN "
+                    f"(SELECT record_id FROM {target})"
+                )
+                engine.execute(
+                    f"INSERT INTO {quote_identifier(changes_output)} "
+                    f"SELECT DISTINCT record_id, 'added' FROM {target}"
+                )
             return StandardiseChanges(
                 added=engine.count(target_table),
                 changed=0,
@@ -162,6 +195,13 @@ def standardise_changed(
                 f"UNION SELECT * FROM ({nik_groups_sql(fresh, where='true')})",
                 temporary=True,
             )
+            if previous_rows_output is not None:
+                engine.create_table(
+                    previous_rows_output,
+                    f"SELECT * FROM {previous} WHERE {gone} OR rowid IN "
+                    f"({nik_group_members_sql(previous, scope=touched)})",
+                    temporary=True,
+                )
             if in_place:
                 engine.execute(f"DELETE FROM {previous} WHERE {gone}")
                 engine.execute(f"INSERT INTO {target} SELECT * FROM {fresh}")
@@ -171,6 +211,23 @@ def standardise_changed(
                     f"SELECT * FROM {previous} WHERE NOT ({gone}) UNION ALL SELECT * FROM {fresh}",
                 )
             flags = engine.rows(shared_nik_update_sql(target, scope=touched))
+            if changes_output is not None:
+                engine.create_table(
+                    changes_output,
+                    f"""
+                    SELECT s_id AS record_id, CASE WHEN p_id IS NULL THEN 'added'
+                           ELSE 'changed' END AS change
+                    FROM {diff} WHERE s_id IS NOT NULL
+                    UNION ALL
+                    SELECT p_id, 'removed' FROM {diff} WHERE p_id IS NOT NULL
+                      AND p_id NOT IN (SELECT s_id FROM {diff} WHERE s_id IS NOT NULL)
+                    UNION ALL
+                    (SELECT record_id, 'flags' FROM {target}
+                     WHERE rowid IN ({nik_group_members_sql(target, scope=touched)})
+                     EXCEPT SELECT s_id, 'flags' FROM {diff} WHERE s_id IS NOT NULL)
+                    """,
+                    temporary=True,
+                )
             counts = engine.rows(
                 f"SELECT count(*) FILTER (WHERE s_id IS NOT NULL AND s_id NOT IN "
                 f"(SELECT p_id FROM {diff} WHERE p_id IS NOT NULL)), "

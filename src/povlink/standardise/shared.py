@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from povlink.standardise.pipeline import nik_digits_stages
 
-__all__ = ["nik_groups_sql", "shared_nik_update_sql"]
+__all__ = ["nik_group_members_sql", "nik_groups_sql", "shared_nik_update_sql"]
 
 _FLAG = "nik_shared"
 
@@ -74,6 +74,14 @@ def nik_groups_sql(table: str, *, where: str) -> str:
     ``where`` belong to (a record without ``nik`` may still belong to its digits' group)."""
     members = ", ".join(_members_sql(table, where=where))
     return f"WITH {members} SELECT DISTINCT source, nik FROM members"
+
+
+def nik_group_members_sql(table: str, *, scope: str) -> str:
+    """SQL: the ``rowid`` of every record of ``table`` in a (source, NIK) group of ``scope``
+    (a relation with columns ``source`` and ``nik``), including records whose NIK digits were
+    kept out of ``nik``: the records whose ``nik_shared`` flag a pass over ``scope`` decides."""
+    members = ", ".join(_members_sql(table, scope=scope))
+    return f"WITH {members} SELECT _row FROM members"
 
 
 def shared_nik_update_sql(table: str, *, scope: str | None = None) -> str:

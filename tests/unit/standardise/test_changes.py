@@ -210,3 +210,32 @@ def test_no_helper_tables_are_left(engine: Engine) -> None:
     _refresh(engine, FAMILY, {"x:1": {"source": "x"}}, in_place=False)
     tables = sorted(r[0] for r in engine.rows("SELECT table_name FROM information_schema.tables"))
     assert tables == ["expected", "new", "old", "previous", "refreshed"]
+
+
+def test_changes_and_previous_rows_are_written(engine: Engine) -> None:
+    """The changes list every touched record (a NIK group's unchanged members as ``flags``) and
+    the previous rows give back the table as it was before an update in place."""
+    before = {k: v for k, v in FAMILY.items() if k in ("a:3", "a:4", "a:1")}
+    after = {k: v for k, v in before.items() if k != "a:1"} | {
+        "a:9": {"source": "a", "nik": "3374015708500002", "full_name": "Ani", "birth_date": "1990"}
+    }
+    _load(engine, "old", before)
+    _load(engine, "new", after)
+    standardise_table(engine, "old", "previous", date_order=ORDERS)
+    original = _rows(engine, "previous")
+    standardise_changed(
+        engine, "new", "previous", "previous", date_order=ORDERS,
+        changes_output="changes", previous_rows_output="old_rows",
+    )  # fmt: skip
+    changes = dict(engine.rows("SELECT record_id, change FROM changes"))
+    assert changes == {"a:1": "removed", "a:9": "added", "a:3": "flags", "a:4": "flags"}
+    assert sorted(r[0] for r in engine.rows("SELECT record_id FROM old_rows")) == [
+        "a:1",
+        "a:3",
+        "a:4",
+    ]
+    rebuilt = engine.rows(
+        "SELECT * FROM previous WHERE record_id NOT IN (SELECT record_id FROM changes) "
+        "UNION ALL SELECT * FROM old_rows ORDER BY record_id"
+    )
+    assert rebuilt == original
