@@ -193,6 +193,7 @@ def assign_stable_ids(
     id_column: str = "person_id",
     cluster_column: str = "cluster_id",
     digits: int = 9,
+    temporary: bool = False,
 ) -> StableIdResult:
     """Give every record of ``clusters`` a stable ID, carried from ``previous`` where possible.
 
@@ -201,7 +202,8 @@ def assign_stable_ids(
     ``(record_id, <id_column>)`` for every record of ``clusters`` and ``events_output``
     ``(run_id, event, <id_column>, other_<id_column>, record_count, detail)``; see the module
     docstring for the rules and the events. ``last_issued`` is the highest counter ever issued
-    for ``prefix``; the returned :class:`StableIdResult` carries the new one.
+    for ``prefix``; the returned :class:`StableIdResult` carries the new one. ``temporary``
+    makes both outputs temporary tables (a caller that only reads them in this session).
 
     Raises :class:`~povlink.exceptions.RegistryError` if a table holds a record twice, a record
     without ID or cluster, or if ``previous`` holds an ID of this prefix above ``last_issued``
@@ -223,6 +225,7 @@ def assign_stable_ids(
             names=names,
             id_column=id_column,
             cluster_column=cluster_column,
+            temporary=temporary,
         )
     finally:
         for name in names.created:
@@ -395,7 +398,14 @@ def _issue_ids(engine: Engine, n: _Names, *, prefix: str, digits: int, last_issu
 
 
 def _write_lineage(
-    engine: Engine, n: _Names, events_output: str, *, run_id: int, prefix: str, id_column: str
+    engine: Engine,
+    n: _Names,
+    events_output: str,
+    *,
+    run_id: int,
+    prefix: str,
+    id_column: str,
+    temporary: bool,
 ) -> None:
     """Write the lineage events of this assignment to ``events_output``."""
     q = quote_identifier
@@ -485,6 +495,7 @@ def _write_lineage(
         ) AS e
         ORDER BY CASE event {order} END, {pid}, {other} NULLS FIRST
         """,
+        temporary=temporary,
     )
 
 
@@ -502,6 +513,7 @@ def _assign(
     names: _Names,
     id_column: str,
     cluster_column: str,
+    temporary: bool,
 ) -> StableIdResult:
     n = names
     q = quote_identifier
@@ -516,9 +528,18 @@ def _assign(
         FROM {q(n("clusters"))} AS c JOIN {q(n("assigned"))} AS a ON c.cluster_id = a.cluster_id
         ORDER BY c.record_id
         """,
+        temporary=temporary,
     )
 
-    _write_lineage(engine, n, events_output, run_id=run_id, prefix=prefix, id_column=id_column)
+    _write_lineage(
+        engine,
+        n,
+        events_output,
+        run_id=run_id,
+        prefix=prefix,
+        id_column=id_column,
+        temporary=temporary,
+    )
     records, ids, carried, retired, events = engine.rows(
         f"""
         SELECT (SELECT count(*) FROM {q(n("clusters"))}),

@@ -322,6 +322,7 @@ def _carry_ids_forward(
         events_output=f"__{kind}_events",
         id_column=id_column,
         cluster_column="cluster_id" if kind == "person" else "household_cluster",
+        temporary=True,
     )
     registry.set_meta(counter, str(result.last_issued))
     registry.append_table(

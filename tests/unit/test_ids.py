@@ -263,6 +263,27 @@ def test_record_in_two_clusters_is_refused(engine: Engine) -> None:
     )
 
 
+@pytest.mark.parametrize("temporary", [False, True])
+def test_outputs_are_temporary_when_asked(engine: Engine, temporary: bool) -> None:
+    """``temporary`` makes both outputs temporary tables, which never reach the file."""
+    engine.register("clusters_df", clusters_of("a b", "c"))
+    engine.create_table("person_clusters", "SELECT * FROM clusters_df")
+    assign_stable_ids(
+        engine,
+        previous=None,
+        clusters="person_clusters",
+        run_id=1,
+        output="ids",
+        events_output="events",
+        temporary=temporary,
+    )
+    kinds = engine.rows(
+        "SELECT table_name, temporary FROM duckdb_tables() "
+        "WHERE table_name IN ('ids', 'events') ORDER BY table_name"
+    )
+    assert kinds == [("events", temporary), ("ids", temporary)]
+
+
 def test_record_without_a_cluster_is_refused() -> None:
     """A clustered record must belong to a cluster; a record alone is a cluster of one."""
     clusters = pd.DataFrame({"record_id": ["a", "b"], "cluster_id": ["a", None]})
