@@ -59,6 +59,11 @@ def cluster_records(
     )
     try:
         _connected_components(engine, _LINKS)
+        # Records of conflicted clusters and their new cluster ids; every other record of a
+        # component keeps the component's id, and only a split can leave a linked record alone.
+        engine.create_table(
+            _SPLITS, f"SELECT record_id, cluster_id FROM {_COMPONENTS} LIMIT 0", temporary=True
+        )
         if {"nik", "nik_birth_date", "birth_date", "birth_date_is_placeholder"} <= set(
             engine.columns(table)
         ):
@@ -66,16 +71,17 @@ def cluster_records(
         engine.create_table(
             output,
             f"""
-            WITH sized AS (
+            WITH split AS (
                 SELECT record_id, cluster_id, count(*) OVER (PARTITION BY cluster_id) AS n
-                FROM {_COMPONENTS}
+                FROM {_SPLITS}
             ),
             flagged AS (
+                -- A link leaves its cluster only between two parts of a split one.
                 SELECT e.unique_id_l, e.unique_id_r, e.match_probability,
-                    a.cluster_id = b.cluster_id AS inside
+                    a.cluster_id IS NOT DISTINCT FROM b.cluster_id AS inside
                 FROM {_LINKS} AS e
-                JOIN {_COMPONENTS} AS a ON a.record_id = e.unique_id_l
-                JOIN {_COMPONENTS} AS b ON b.record_id = e.unique_id_r
+                LEFT JOIN {_SPLITS} AS a ON a.record_id = e.unique_id_l
+                LEFT JOIN {_SPLITS} AS b ON b.record_id = e.unique_id_r
             ),
             linked AS (
                 SELECT record_id, max(match_probability) AS top,
@@ -96,19 +102,21 @@ def cluster_records(
                     WHERE match_probability < {threshold!r}
                 ) AS y GROUP BY record_id
             )
-            SELECT r.record_id, coalesce(c.cluster_id, r.record_id) AS cluster_id,
-                CAST(CASE WHEN c.n > 1 THEN coalesce(l.inside, {threshold!r})
+            SELECT r.record_id, coalesce(s.cluster_id, c.cluster_id, r.record_id) AS cluster_id,
+                CAST(CASE WHEN coalesce(s.n > 1, c.cluster_id IS NOT NULL)
+                     THEN coalesce(l.inside, {threshold!r})
                      ELSE 1.0 - coalesce(l.top, u.top, 0.0) END AS DOUBLE) AS cluster_confidence
             FROM (SELECT DISTINCT record_id FROM {t}) AS r
-            LEFT JOIN sized AS c ON c.record_id = r.record_id
+            LEFT JOIN {_COMPONENTS} AS c ON c.record_id = r.record_id
+            LEFT JOIN split AS s ON s.record_id = r.record_id
             LEFT JOIN linked AS l ON l.record_id = r.record_id
             LEFT JOIN unlinked AS u ON u.record_id = r.record_id
             ORDER BY r.record_id
             """,
         )
     finally:
-        engine.drop_table(_COMPONENTS)
-        engine.drop_table(_LINKS)
+        for name in (_COMPONENTS, _LINKS, _SPLITS):
+            engine.drop_table(name)
 
 
 def recluster_records(
@@ -296,7 +304,8 @@ def _connected_components(engine: Engine, links: str) -> None:
 def _split_conflicts(engine: Engine, table: str, pairs: str, threshold: float) -> None:
     """Split every cluster that holds two different trustworthy NIKs (see the module docstring).
 
-    Only the few conflicted clusters are brought into Python; ``table`` and ``pairs`` are quoted.
+    Only the few conflicted clusters are brought into Python; each of their records goes into
+    ``_SPLITS`` with its new cluster id. ``table`` and ``pairs`` are quoted.
     """
     anchors = f"""
         SELECT c.cluster_id, s.record_id, s.nik
@@ -311,7 +320,9 @@ def _split_conflicts(engine: Engine, table: str, pairs: str, threshold: float) -
     engine.create_table(
         conflicted,
         # Clusters with two NIKs more than one typo apart (see _different_people).
-        f"SELECT DISTINCT a.cluster_id FROM {held} AS a JOIN {held} AS b "
+        # Each NIK once per cluster: most clusters repeat one NIK on many records.
+        f"WITH niks AS (SELECT DISTINCT cluster_id, nik FROM {held}) "
+        "SELECT DISTINCT a.cluster_id FROM niks AS a JOIN niks AS b "
         "ON a.cluster_id = b.cluster_id AND a.nik < b.nik "
         "WHERE damerau_levenshtein(a.nik, b.nik) > 1",
         temporary=True,
@@ -359,20 +370,11 @@ def _split_conflicts(engine: Engine, table: str, pairs: str, threshold: float) -
     for cluster_id in sorted(records):
         parts = split_conflicting_cluster(records[cluster_id], links[cluster_id], niks[cluster_id])
         new_ids.extend(parts.items())
-    engine.register(_SPLITS, pd.DataFrame(new_ids, columns=["record_id", "cluster_id"]))
+    engine.register(f"{_SPLITS}_df", pd.DataFrame(new_ids, columns=["record_id", "cluster_id"]))
     try:
-        engine.create_table(
-            "__povlink_components_split",
-            f"""
-            SELECT c.record_id, coalesce(s.cluster_id, c.cluster_id) AS cluster_id
-            FROM {_COMPONENTS} AS c LEFT JOIN {_SPLITS} AS s ON s.record_id = c.record_id
-            """,
-            temporary=True,
-        )
+        engine.execute(f"INSERT INTO {_SPLITS} SELECT record_id, cluster_id FROM {_SPLITS}_df")
     finally:
-        engine.unregister(_SPLITS)
-    engine.execute(f"DROP TABLE {_COMPONENTS}")
-    engine.execute(f"ALTER TABLE __povlink_components_split RENAME TO {_COMPONENTS}")
+        engine.unregister(f"{_SPLITS}_df")
 
 
 def _different_people(a: str, b: str) -> bool:
