@@ -200,7 +200,7 @@ def resolve_project(
                 affected="__affected" if reclustering else None,
             )  # fmt: skip
         with stages.stage("households", lambda: n_placed):
-            previous = None
+            previous, households = None, "__household_clusters"
             if incremental and registry.has_table("household_clusters"):
                 # The previous records: the unchanged ones and the old rows of the others.
                 e.execute(
@@ -212,17 +212,19 @@ def resolve_project(
                     standardised="__previous_standardised", persons="persons",
                     households="household_clusters",
                 )  # fmt: skip
+                households = "household_clusters"  # updated in place: only what changed
             placed = resolve_households(
                 e, standardised="standardised", persons="__person_ids",
-                output="__household_clusters", previous=previous,
+                output=households, previous=previous,
                 changed="__touched" if previous is not None else None,
             )  # fmt: skip
             n_placed = placed.resolved
             e.execute("DROP VIEW IF EXISTS __previous_standardised")
-            _carry_ids_forward(registry, run, "household", "__household_clusters")
+            _carry_ids_forward(registry, run, "household", households)
         with stages.stage("store"):
             _store_persons(registry, update=incremental)
-            registry.move_table("__household_clusters", "household_clusters")
+            if households != "household_clusters":
+                registry.move_table(households, "household_clusters")
             e.execute(
                 "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
             )
