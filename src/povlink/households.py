@@ -1016,7 +1016,12 @@ def _find_seeds(
               {_readable_sql("o", w("old_keys"))}
         """,
     )
-    table("seed_ids", f"SELECT record_id FROM {w('seed_new')} UNION {withdrawn}")
+    # (parenthesised: UNION and EXCEPT bind alike, so the EXCEPT of ``withdrawn`` would
+    # otherwise remove the changed seeds)
+    table(
+        "seed_ids",
+        f"SELECT record_id FROM {w('seed_new')} UNION SELECT record_id FROM ({withdrawn}) AS w",
+    )
     table(
         "seed_old",
         f"""

@@ -384,6 +384,21 @@ def test_table_of_changed_records_gives_the_same_rows(engine: Engine) -> None:
     assert rows(engine, "incremental") == rows(engine, "full_households")
 
 
+def test_table_of_changed_records_reaches_the_old_neighbours_of_a_changed_record(
+    engine: Engine,
+) -> None:
+    """A listed record that moved away is resolved again with the card it left (its old row)."""
+    address = {**PLACE, "address": "JL MAWAR NO 2"}
+    old = [record("dtks:1", **address), record("kis:5", kk_number=KK_OTHER, **address)]
+    new = [record("dtks:1", **{**address, "address": "JL MELATI NO 9"}), old[1]]
+    engine.execute("CREATE TABLE changed AS SELECT 'dtks:1' AS record_id")
+    result = refresh(engine, [*old, *BYSTANDERS], [*new, *BYSTANDERS], changed="changed")
+    assert households(engine, "old_households")["kis:5"] == "dtks:1"
+    assert households(engine, "incremental")["kis:5"] == "kis:5"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 2
+
+
 def test_table_of_changed_records_missing_a_withdrawn_record_is_refused(engine: Engine) -> None:
     """A changed-records table that forgets a withdrawn record would keep it: refused."""
     old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
