@@ -16,6 +16,7 @@ written outside that staging table, so a failure here cannot touch the registry.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import re
 import tempfile
@@ -32,7 +33,13 @@ from povlink.engine import Engine, EngineError, quote_identifier, quote_literal
 from povlink.exceptions import DataQualityWarning, SourceError
 from povlink.schema import CANONICAL_FIELDS
 
-__all__ = ["StagedSource", "file_fingerprint", "source_fingerprint", "stage_source"]
+__all__ = [
+    "StagedSource",
+    "file_content_hash",
+    "file_fingerprint",
+    "source_fingerprint",
+    "stage_source",
+]
 
 #: Encodings DuckDB's csv reader decodes itself; anything else is transcoded to UTF-8 first.
 _NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
@@ -59,22 +66,25 @@ def stage_source(
     *,
     table: str,
     data: pd.DataFrame | None = None,
+    file_hash: str | None = None,
 ) -> StagedSource:
     """Read ``source`` (its file, or ``data`` when given) into the staging table ``table``.
+
+    ``file_hash`` is the hash of the file's bytes when the caller has already read them (as
+    :func:`file_content_hash`), so that a parquet, jsonl or xlsx file is not read twice.
+
+    The file is read once, straight into ``table``: no untouched copy of it is kept in between.
 
     Raises :class:`SourceError` naming the source and the row or column for: a missing file, a
     file that cannot be decoded in the stated encoding, a mapped column the file lacks, an empty
     or repeated id. An empty source is accepted with a :class:`DataQualityWarning`.
     """
-    raw = f"__raw_{source.name}"
-    with tempfile.TemporaryDirectory(prefix="povlink-") as tmp:
-        content_hash = _load_raw(engine, source, raw, data, Path(tmp))
-    try:
-        columns = tuple(engine.columns(raw))
+    with contextlib.ExitStack() as cleanup:
+        tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="povlink-")))
+        relation, content_hash = _raw_relation(engine, source, data, tmp, file_hash, cleanup)
+        columns = tuple(_column_names(engine, source, relation))
         _check_columns(source, columns)
-        engine.create_table(table, _canonical_select(source, raw, columns), temporary=True)
-    finally:
-        engine.drop_table(raw)
+        _read(engine, source, table, _canonical_select(source, relation, columns))
     n = engine.count(table)
     _check_ids(engine, source, table)
     if n == 0:
@@ -97,17 +107,33 @@ def source_fingerprint(source: Source, content_hash: str) -> str:
 def file_fingerprint(source: Source) -> str | None:
     """:func:`source_fingerprint` of the source's file without reading it into the engine (one
     pass over its bytes), or None when the source has no readable file."""
+    file_hash = file_content_hash(source)
+    return None if file_hash is None else source_fingerprint(source, file_hash)
+
+
+def file_content_hash(source: Source) -> str | None:
+    """The hash of the source file's bytes (one pass over them), or None when the source has no
+    readable file. Give it to :func:`stage_source` so that the file is not hashed again."""
     path = source.path
     if path is None or not path.is_file():
         return None
-    return source_fingerprint(source, _hash_file(path))
+    return _hash_file(path)
 
 
 # -- reading ------------------------------------------------------------------------------------
-def _load_raw(
-    engine: Engine, source: Source, raw: str, data: pd.DataFrame | None, tmp: Path
-) -> str:
-    """Load the untouched rows (all text) into ``raw``; return a hash of the content."""
+def _raw_relation(
+    engine: Engine,
+    source: Source,
+    data: pd.DataFrame | None,
+    tmp: Path,
+    file_hash: str | None,
+    cleanup: contextlib.ExitStack,
+) -> tuple[str, str]:
+    """SQL for the untouched rows (all text) in file order, and a hash of the content.
+
+    Nothing is copied: the engine reads the file while the staging table is made. A DataFrame
+    or worksheet is exposed as a view that ``cleanup`` removes.
+    """
     if data is not None:
         frame = data.astype("string")
         frame.columns = [str(c) for c in frame.columns]
@@ -115,8 +141,8 @@ def _load_raw(
             pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
             + "|".join(frame.columns).encode()
         ).hexdigest()
-        _register_and_copy(engine, raw, pa.Table.from_pandas(frame, preserve_index=False))
-        return content_hash
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return _register(engine, source, table, cleanup), content_hash
     path = source.path
     if path is None:
         raise SourceError(f"source {source.name!r} has no path and no DataFrame was given")
@@ -124,30 +150,30 @@ def _load_raw(
         raise SourceError(f"source {source.name!r}: file {path} not found")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
+        # Decoding is checked in Python (for a clear message), hashing the bytes on the way.
         content_hash, readable = _check_text_file(source, path, tmp)
         delimiter = source.options.delimiter or ("\t" if suffix == ".tsv" else None)
         encoding = _NATIVE_ENCODINGS.get(codecs.lookup(source.options.encoding).name, "utf-8")
         if readable != path:
             encoding = "utf-8"
-        relation = engine.csv_relation(readable, delimiter=delimiter, encoding=encoding)
-        _copy(engine, source, raw, f"SELECT * FROM {relation}")
-        return content_hash
-    content_hash = _hash_file(path)
+        return engine.csv_relation(readable, delimiter=delimiter, encoding=encoding), content_hash
+    content_hash = file_hash if file_hash is not None else _hash_file(path)
     if suffix == ".parquet":
-        _copy(engine, source, raw, _all_text(engine, source, engine.parquet_relation(path)))
+        relation = _all_text(engine, source, engine.parquet_relation(path))
     elif suffix in (".jsonl", ".ndjson"):
         names = _column_names(engine, source, engine.jsonl_relation(path))
-        _copy(engine, source, raw, f"SELECT * FROM {engine.jsonl_relation(path, names)}")
+        relation = engine.jsonl_relation(path, names)
     elif suffix == ".xlsx":
-        _register_and_copy(engine, raw, _read_xlsx(source, path))
+        relation = _register(engine, source, _read_xlsx(source, path), cleanup)
     else:  # the config validator already refuses other suffixes
         raise SourceError(f"source {source.name!r}: unsupported file type {suffix!r}")
-    return content_hash
+    return relation, content_hash
 
 
-def _copy(engine: Engine, source: Source, raw: str, sql: str) -> None:
+def _read(engine: Engine, source: Source, table: str, sql: str) -> None:
+    """Create ``table`` from ``sql``, which reads the file: an engine error is a reading error."""
     try:
-        engine.create_table(raw, sql, temporary=True)
+        engine.create_table(table, sql, temporary=True)
     except EngineError as err:
         first_line = str(err).splitlines()[0]
         raise SourceError(
@@ -155,13 +181,13 @@ def _copy(engine: Engine, source: Source, raw: str, sql: str) -> None:
         ) from err
 
 
-def _register_and_copy(engine: Engine, raw: str, table: pa.Table) -> None:
-    view = f"{raw}_arrow"
+def _register(
+    engine: Engine, source: Source, table: pa.Table, cleanup: contextlib.ExitStack
+) -> str:
+    view = f"__raw_{source.name}_arrow"
     engine.register(view, table)
-    try:
-        engine.create_table(raw, f"SELECT * FROM {quote_identifier(view)}", temporary=True)
-    finally:
-        engine.unregister(view)
+    cleanup.callback(engine.unregister, view)
+    return quote_identifier(view)
 
 
 def _column_names(engine: Engine, source: Source, relation: str) -> list[str]:
@@ -175,12 +201,12 @@ def _column_names(engine: Engine, source: Source, relation: str) -> list[str]:
 
 
 def _all_text(engine: Engine, source: Source, relation: str) -> str:
-    """A SELECT of ``relation`` with every column cast to text (parquet is typed)."""
+    """``relation`` with every column cast to text (parquet is typed), as a subquery."""
     names = _column_names(engine, source, relation)
     casts = ", ".join(
         f"CAST({quote_identifier(n)} AS VARCHAR) AS {quote_identifier(n)}" for n in names
     )
-    return f"SELECT {casts} FROM {relation}"
+    return f"(SELECT {casts} FROM {relation})"
 
 
 def _hash_file(path: Path) -> str:
@@ -320,7 +346,7 @@ def _where(source: Source) -> str:
     return source.path.name if source.path is not None else "the DataFrame"
 
 
-def _canonical_select(source: Source, raw: str, columns: tuple[str, ...]) -> str:
+def _canonical_select(source: Source, relation: str, columns: tuple[str, ...]) -> str:
     mapped = source.mapped_columns()
     used = {source.id_column} | {c for cols in mapped.values() for c in cols}
     fields = []
@@ -346,21 +372,26 @@ def _canonical_select(source: Source, raw: str, columns: tuple[str, ...]) -> str
         f"coalesce({quote_identifier(c)}, chr(0))" for c in columns
     )  # chr(0) keeps NULL apart from ''
     row_hash = f"md5(concat_ws(chr(31), {all_values}))" if columns else "md5('')"
-    record_id = f"{quote_literal(source.name + ':')} || trim({quote_identifier(source.id_column)})"
-    first_rowid = f"(SELECT min(rowid) FROM {quote_identifier(raw)})"
+    record_id = f"{_id_prefix(source)} || trim({quote_identifier(source.id_column)})"
+    # row_number() OVER () numbers rows as the reader yields them, in file order (the engine
+    # runs it as a streaming window; tests check it against the row's position).
     return (
         f"SELECT {record_id} AS record_id, {quote_literal(source.name)} AS source, "
-        f"CAST(rowid - {first_rowid} + 1 AS BIGINT) AS row_number, {', '.join(fields)}, "
-        f"{extra} AS extra, {row_hash} AS row_hash, "
-        f"{quote_identifier(source.id_column)} AS raw_id "
-        f"FROM {quote_identifier(raw)}"
+        f"CAST(row_number() OVER () AS BIGINT) AS row_number, {', '.join(fields)}, "
+        f"{extra} AS extra, {row_hash} AS row_hash "
+        f"FROM {relation}"
     )
 
 
+def _id_prefix(source: Source) -> str:
+    return quote_literal(source.name + ":")
+
+
 def _check_ids(engine: Engine, source: Source, table: str) -> None:
-    t = quote_identifier(table)
+    # record_id is '<source>:' || trim(id): NULL for a NULL id, the bare prefix for a blank one.
+    t, prefix = quote_identifier(table), _id_prefix(source)
     empty = engine.rows(
-        f"SELECT row_number FROM {t} WHERE raw_id IS NULL OR trim(raw_id) = '' "
+        f"SELECT row_number FROM {t} WHERE record_id IS NULL OR record_id = {prefix} "
         "ORDER BY row_number LIMIT 5"
     )
     if empty:
@@ -370,16 +401,15 @@ def _check_ids(engine: Engine, source: Source, table: str) -> None:
             f"{rows}; every record needs its own id"
         )
     repeated = engine.rows(
-        f"SELECT trim(raw_id), count(*) FROM {t} GROUP BY 1 HAVING count(*) > 1 "
-        "ORDER BY 2 DESC, 1 LIMIT 5"
+        f"SELECT substring(record_id, {len(source.name) + 2}), count(*) FROM {t} "
+        "GROUP BY record_id HAVING count(*) > 1 ORDER BY 2 DESC, record_id LIMIT 5"
     )
     if repeated:
         total = engine.scalar(
-            f"SELECT count(*) FROM (SELECT 1 FROM {t} GROUP BY trim(raw_id) HAVING count(*) > 1)"
+            f"SELECT count(*) FROM (SELECT 1 FROM {t} GROUP BY record_id HAVING count(*) > 1)"
         )
         shown = ", ".join(f"{v!r} ({n} times)" for v, n in repeated)
         raise SourceError(
             f"source {source.name!r}: id column {source.id_column!r} repeats {total} value(s), "
             f"e.g. {shown}; each record needs a unique id (choose another id_column)"
         )
-    engine.execute(f"ALTER TABLE {t} DROP COLUMN raw_id")

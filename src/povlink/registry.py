@@ -32,7 +32,7 @@ from povlink._version import __version__
 from povlink.config import EngineSettings, Source
 from povlink.engine import Engine, EngineError, quote_identifier
 from povlink.exceptions import RegistryError, UnknownRecordError
-from povlink.ingest import file_fingerprint, stage_source
+from povlink.ingest import file_content_hash, source_fingerprint, stage_source
 from povlink.schema import CANONICAL_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "Registry", "Run", "SourceVersion"]
@@ -204,13 +204,16 @@ class Registry:
         *changed* (the old row is closed, a new row opened), and ones no longer in the list are
         *withdrawn*. Earlier versions stay queryable with :meth:`records_at`.
         """
+        file_hash = None
         if data is None:
             # An unchanged file is recognised from its bytes, without parsing it again.
-            unchanged = self._unchanged_version(source, file_fingerprint(source))
+            file_hash = file_content_hash(source)
+            fingerprint = None if file_hash is None else source_fingerprint(source, file_hash)
+            unchanged = self._unchanged_version(source, fingerprint)
             if unchanged is not None:
                 return unchanged
         stage = f"__stage_{source.name}"
-        staged = stage_source(self.engine, source, table=stage, data=data)
+        staged = stage_source(self.engine, source, table=stage, data=data, file_hash=file_hash)
         try:
             return self._store_version(run, source, staged.content_hash, stage, staged.n_records)
         finally:
