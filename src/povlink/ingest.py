@@ -18,15 +18,18 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import itertools
 import re
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from povlink.config import Source
 from povlink.engine import Engine, EngineError, quote_identifier, quote_literal
@@ -313,11 +316,29 @@ def _read_xlsx(source: Source, path: Path) -> pa.Table:
         return pa.table({})
     header = [_cell_text(h) or f"column_{i + 1}" for i, h in enumerate(rows[0])]
     body = rows[1:]
-    columns = {
-        name: pa.array([_cell_text(r[i]) if i < len(r) else None for r in body], pa.string())
-        for i, name in enumerate(header)
-    }
-    return pa.table(columns)
+    by_column = list(itertools.zip_longest(*body)) if body else []
+    return pa.table(
+        {
+            name: _column_text(by_column[i] if i < len(by_column) else (None,) * len(body))
+            for i, name in enumerate(header)
+        }
+    )
+
+
+def _column_text(values: Sequence[object]) -> pa.Array:
+    """One worksheet column as text, as :func:`_cell_text` writes each cell.
+
+    A column of text cells (the usual case) is converted by Arrow in one call; a column with
+    numbers, dates or booleans goes cell by cell.
+    """
+    try:
+        array = pa.array(values)
+    except pa.ArrowException:  # mixed kinds of cell: Arrow cannot infer one type
+        array = None
+    if array is not None and (pa.types.is_string(array.type) or pa.types.is_null(array.type)):
+        text = array.cast(pa.string())
+        return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pa.array([_cell_text(v) for v in values], pa.string())
 
 
 def _cell_text(value: object) -> str | None:
