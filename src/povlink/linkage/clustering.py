@@ -27,6 +27,8 @@ __all__ = ["cluster_records", "linked_closure", "recluster_records", "split_conf
 _COMPONENTS: Final = "__povlink_components"
 _LINKS: Final = "__povlink_links"
 _SPLITS: Final = "__povlink_splits"
+# The columns conflict splitting reads, besides record_id.
+_NIK_COLUMNS: Final = ("nik", "nik_birth_date", "birth_date", "birth_date_is_placeholder")
 
 
 def cluster_records(
@@ -64,9 +66,7 @@ def cluster_records(
         engine.create_table(
             _SPLITS, f"SELECT record_id, cluster_id FROM {_COMPONENTS} LIMIT 0", temporary=True
         )
-        if {"nik", "nik_birth_date", "birth_date", "birth_date_is_placeholder"} <= set(
-            engine.columns(table)
-        ):
+        if set(_NIK_COLUMNS) <= set(engine.columns(table)):
             _split_conflicts(engine, t, p, threshold)
         engine.create_table(
             output,
@@ -182,8 +182,12 @@ def recluster_records(
             temporary=True,
         )
         a = quote_identifier(affected_output)
+        # Only the columns clustering reads: copying whole records cost more than clustering them.
+        wanted = ("record_id", *_NIK_COLUMNS)
+        present = set(engine.columns(table))
+        columns = ", ".join(quote_identifier(c) for c in wanted if c in present)
         engine.create_table(
-            sub_table, f"SELECT * FROM {t} WHERE record_id IN (SELECT record_id FROM {a})",
+            sub_table, f"SELECT {columns} FROM {t} WHERE record_id IN (SELECT record_id FROM {a})",
             temporary=True,
         )  # fmt: skip
         engine.create_table(
@@ -199,12 +203,18 @@ def recluster_records(
         engine.create_table(
             output,
             f"""
+            WITH kept AS (
+                SELECT record_id, person_id, cluster_confidence FROM {q}
+                WHERE record_id NOT IN (SELECT record_id FROM {reached})
+            ),
+            named AS (  -- an aggregate and a join cost half of a window over every record
+                SELECT person_id, min(record_id) AS cluster_id FROM kept GROUP BY person_id
+            )
             SELECT record_id, cluster_id, cluster_confidence FROM __povlink_sub_clusters
             UNION ALL
-            SELECT record_id, min(record_id) OVER (PARTITION BY person_id) AS cluster_id,
-                   CAST(cluster_confidence AS DOUBLE) AS cluster_confidence
-            FROM {q}
-            WHERE record_id NOT IN (SELECT record_id FROM {reached})
+            SELECT k.record_id, n.cluster_id,
+                   CAST(k.cluster_confidence AS DOUBLE) AS cluster_confidence
+            FROM kept AS k JOIN named AS n ON n.person_id IS NOT DISTINCT FROM k.person_id
             ORDER BY record_id
             """,
         )
