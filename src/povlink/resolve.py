@@ -564,9 +564,11 @@ def stored_model_json(registry: Registry) -> str | None:
     return None if value is None else str(value)
 
 
-def _store_persons(registry: Registry, *, update: bool) -> None:
+def _store_persons(registry: Registry, *, update: bool, scope: str | None = None) -> None:
     """Write ``persons`` from this run's IDs; ``update`` changes only the rows that differ
-    (a refresh touches few), else the table is written anew in record order."""
+    (a refresh touches few), else the table is written anew in record order. ``scope`` (a
+    table of ``record_id``s, withdrawn records included) limits the update to those records:
+    every other record keeps its row, which must then be the one this run gives it."""
     e = registry.engine
     rows = """
         SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
@@ -578,13 +580,14 @@ def _store_persons(registry: Registry, *, update: bool) -> None:
     if not update or not registry.has_table("persons"):
         registry.replace_table("persons", f"{rows} ORDER BY s.record_id")
         return
-    e.create_table("__persons_new", rows, temporary=True)
+    e.create_table("__persons_new", f"{rows} WHERE {_in_scope('s', scope)}", temporary=True)
     same = (
         "n.record_id = o.record_id AND n.source = o.source AND n.person_id = o.person_id "
         "AND n.household_id = o.household_id AND n.cluster_confidence = o.cluster_confidence"
     )
     e.execute(
-        f"DELETE FROM persons AS o WHERE NOT EXISTS (SELECT 1 FROM __persons_new AS n WHERE {same})"
+        f"DELETE FROM persons AS o WHERE {_in_scope('o', scope)} "
+        f"AND NOT EXISTS (SELECT 1 FROM __persons_new AS n WHERE {same})"
     )
     e.execute(
         "INSERT INTO persons SELECT * FROM __persons_new AS n WHERE NOT EXISTS "
@@ -593,8 +596,14 @@ def _store_persons(registry: Registry, *, update: bool) -> None:
     e.drop_table("__persons_new")
 
 
-def _update_id_history(registry: Registry, run: Run) -> None:
-    """Close history rows whose IDs changed or whose record left; open rows for new ones."""
+def _in_scope(alias: str, scope: str | None) -> str:
+    """SQL condition: the record of ``alias`` is in table ``scope`` (always true without one)."""
+    return "true" if scope is None else f"{alias}.record_id IN (SELECT record_id FROM {scope})"
+
+
+def _update_id_history(registry: Registry, run: Run, *, scope: str | None = None) -> None:
+    """Close history rows whose IDs changed or whose record left; open rows for new ones.
+    ``scope`` (as for :func:`_store_persons`) limits both to those records."""
     e = registry.engine
     if not registry.has_table("id_history"):
         registry.replace_table(
@@ -604,9 +613,9 @@ def _update_id_history(registry: Registry, run: Run) -> None:
         )
         return
     e.execute(
-        """
+        f"""
         UPDATE id_history SET run_to = ?
-        WHERE run_to IS NULL AND NOT EXISTS (
+        WHERE run_to IS NULL AND {_in_scope("id_history", scope)} AND NOT EXISTS (
             SELECT 1 FROM persons AS p
             WHERE p.record_id = id_history.record_id AND p.person_id = id_history.person_id
               AND p.household_id = id_history.household_id)
@@ -614,10 +623,10 @@ def _update_id_history(registry: Registry, run: Run) -> None:
         [run.run_id],
     )
     e.execute(
-        """
+        f"""
         INSERT INTO id_history
         SELECT p.record_id, p.person_id, p.household_id, ?, NULL FROM persons AS p
-        WHERE NOT EXISTS (
+        WHERE {_in_scope("p", scope)} AND NOT EXISTS (
             SELECT 1 FROM id_history AS h
             WHERE h.run_to IS NULL AND h.record_id = p.record_id)
         ORDER BY p.record_id
