@@ -19,7 +19,6 @@ import codecs
 import contextlib
 import hashlib
 import itertools
-import re
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -46,9 +45,10 @@ __all__ = [
 
 #: Encodings DuckDB's csv reader decodes itself; anything else is transcoded to UTF-8 first.
 _NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "iso8859-1": "latin-1"}
-#: Bytes 0x80-0x9F: control characters in latin-1, which DuckDB's latin-1 reader refuses
-#: (Windows files stated as latin-1 often hold cp1252 quotes or the euro sign there).
-_C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
+#: Every byte but 0x80-0x9F: deleting these leaves a chunk's C1 control characters, which
+#: DuckDB's latin-1 reader refuses (Windows files stated as latin-1 often hold cp1252 quotes or
+#: the euro sign there). ``bytes.translate`` finds them several times faster than a regex.
+_NOT_C1_CONTROLS = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 _CHUNK = 1 << 22  # bytes read at a time when hashing and checking a file's encoding
 
 
@@ -245,6 +245,14 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
     ):
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
+            if latin1:  # every byte is a latin-1 character: only C1 controls need a look
+                c1_controls = c1_controls or (
+                    not chunk.isascii() and bool(chunk.translate(None, _NOT_C1_CONTROLS))
+                )
+                continue
+            if native and chunk.isascii() and not decoder.getstate()[0]:
+                line += chunk.count(b"\n")  # ASCII is valid UTF-8 and no copy is written
+                continue
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as err:
@@ -257,7 +265,6 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
                 ) from None
             line += chunk.count(b"\n")
             out.write(text)
-            c1_controls = c1_controls or (latin1 and _C1_CONTROLS.search(chunk) is not None)
         try:
             out.write(decoder.decode(b"", final=True))
         except UnicodeDecodeError:

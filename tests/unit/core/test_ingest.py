@@ -235,3 +235,25 @@ def test_a_changed_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with Registry(":memory:") as registry, registry.run("ingest") as run:
         version = registry.ingest(run, _source(path))
     assert (version.n_added, hashed) == (2, [path])
+
+
+def test_text_checks_hold_across_read_chunks(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A character split between two reads is decoded, and a bad byte or a latin-1 control
+    byte after reads of plain ASCII is still found."""
+    from povlink import ingest
+
+    monkeypatch.setattr(ingest, "_CHUNK", 16)
+    path = tmp_path / "a.csv"
+    for pad in range(16):  # the two bytes of é fall on every offset of a read in turn
+        name = "x" * pad + "Jos\u00e9"
+        path.write_bytes(f"ID,NIK,NAMA\n1,33,{name}\n2,34,Ani Budi Wati\n".encode())
+        assert _stage(engine, _source(path))["full_name"].tolist() == [name, "Ani Budi Wati"]
+    ascii_rows = "".join(f"{i},3{i},Ani Budi Wati\n" for i in range(1, 5)).encode()
+    path.write_bytes(b"ID,NIK,NAMA\n" + ascii_rows + b"5,37,Bad\xe9 here\n")
+    with pytest.raises(SourceError, match=r"a\.csv line 6 \(data row 5\) cannot be decoded"):
+        _stage(engine, _source(path))
+    path.write_bytes(b"ID,NIK,NAMA\n" + ascii_rows + b"5,35,O\x92Neil\n")
+    frame = _stage(engine, _source(path, options={"encoding": "latin-1"}))
+    assert frame["full_name"].tolist()[-1] == "O\x92Neil"
