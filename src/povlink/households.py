@@ -80,7 +80,9 @@ previous run, ``resolve_households(..., previous=PreviousHouseholds(...))`` ther
    every record related to an affected one, round by round, until a round adds none;
 3. runs the rules on the affected records alone and keeps the previous row of every other record:
    its group holds no seed and was related to no seed before, so the rules read the same in it as
-   in the previous run and give the same households.
+   in the previous run and give the same households. The affected records hold whole
+   households, before and now (a household lies inside one group); ``affected_output`` lists
+   them, so that stable household IDs need to be assigned again only there.
 
 The output is exactly that of a full resolution. The keys of the relations are compared by
 hash (a collision can only add records to the affected ones). When the affected records exceed
@@ -314,6 +316,7 @@ def resolve_households(
     previous: PreviousHouseholds | None = None,
     changed: str | None = None,
     max_share: float = INCREMENTAL_MAX_SHARE,
+    affected_output: str | None = None,
 ) -> HouseholdResolution:
     """Write ``output`` ``(record_id, household_cluster, household_evidence)`` for every record.
 
@@ -332,6 +335,13 @@ def resolve_households(
     result says which happened and why. ``output`` may be ``previous.households`` itself: an
     incremental resolution then deletes and inserts only the rows it resolved again (run it in
     a transaction, as a registry run does, so that a failure leaves the table as it was).
+
+    ``affected_output`` optionally names a temporary table ``(record_id)`` to write, one row per
+    record whose row was resolved again: in an incremental resolution the records a change can
+    reach, in a full one every record of ``standardised``. It is closed under both the previous
+    and the new households (each previous or new ``household_cluster`` lies wholly inside it or
+    wholly outside, withdrawn records aside), and every record outside it kept its previous row:
+    stable household IDs need to be assigned again only inside it.
     """
     person_column = _check_inputs(engine, standardised, persons)
     work = _Work(output)
@@ -343,15 +353,28 @@ def resolve_households(
                 engine, work, standardised, persons, previous, changed, max_share, output
             )
             if done is not None:
+                if affected_output is not None:
+                    _write_affected(engine, affected_output, work("affected"))
                 return done
         _resolve(engine, work, base, output)
         _check_every_record_once(engine, standardised, output)
+        if affected_output is not None:
+            _write_affected(engine, affected_output, _Q(standardised))
         records = engine.count(output)
         return HouseholdResolution(
             records=records, resolved=records, incremental=False, rounds=0, reason=reason
         )
     finally:
         work.drop_all(engine)
+
+
+def _write_affected(engine: Engine, output: str, records: str) -> None:
+    """Write the temporary table ``output`` ``(record_id)`` of the records in ``records``."""
+    engine.create_table(
+        output,
+        f"SELECT DISTINCT CAST(record_id AS VARCHAR) AS record_id FROM {records}",
+        temporary=True,
+    )
 
 
 def _base_sql(

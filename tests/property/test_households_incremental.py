@@ -5,7 +5,9 @@ now and then a value shared with another family: a common mother's name, a share
 person linked across families) are resolved in full; then random edits are applied (records
 added, changed in one household field, withdrawn; person IDs renamed, merged or split) and the
 new data is resolved both in full and incrementally from the previous run. The two outputs must
-be the same rows, with and without the caller's table of changed records.
+be the same rows, with and without the caller's table of changed records; and the records the
+incremental run lists as resolved again must hold whole households, before and now, while every
+other record keeps its previous row.
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ def _resolve_both_ways(
             "EXCEPT SELECT * FROM old_standardised))",
         )
         changed = "changed"
+    ENGINE.create_table("previous_households", "SELECT * FROM old_households")
     result = resolve_households(
         ENGINE,
         **tables,
@@ -164,14 +167,46 @@ def _resolve_both_ways(
         ),
         changed=changed,
         max_share=1.0,
+        affected_output="affected",
     )
     assert result.incremental, result.reason
     assert result.records == len(new)
+    assert ENGINE.count("affected") == result.resolved
     order = "ORDER BY record_id"
     return (
         ENGINE.rows(f"SELECT * FROM full_households {order}"),
         ENGINE.rows(f"SELECT * FROM {'old_households' if in_place else 'incremental'} {order}"),
     )
+
+
+def _households_split_by_affected(households: str) -> list[tuple[Any, ...]]:
+    """The households of ``households`` (withdrawn records aside) with members both inside and
+    outside the table ``affected``."""
+    return ENGINE.rows(
+        f"""
+        SELECT h.household_cluster, count(a.record_id), count(*)
+        FROM {households} AS h
+        JOIN new_standardised AS s ON s.record_id = h.record_id
+        LEFT JOIN affected AS a ON a.record_id = h.record_id
+        GROUP BY h.household_cluster
+        HAVING count(a.record_id) NOT IN (0, count(*))
+        """
+    )
+
+
+def _check_affected(in_place: bool) -> None:
+    """``affected`` holds whole previous and new households; the rest kept their rows."""
+    new = "old_households" if in_place else "incremental"
+    assert _households_split_by_affected("previous_households") == []
+    assert _households_split_by_affected(new) == []
+    kept = ENGINE.rows(
+        f"""
+        SELECT * FROM {new} WHERE record_id NOT IN (SELECT record_id FROM affected)
+        EXCEPT SELECT * FROM previous_households
+        """
+    )
+    assert kept == []
+    assert ENGINE.rows("SELECT * FROM affected EXCEPT SELECT record_id FROM new_standardised") == []
 
 
 @settings(max_examples=15, deadline=None)
@@ -193,3 +228,24 @@ def test_incremental_households_equal_a_full_resolution_many_times(
     """The same property over many more populations and edits."""
     full, incremental = _resolve_both_ways(*case, with_changed=with_changed, in_place=in_place)
     assert incremental == full
+
+
+@settings(max_examples=15, deadline=None)
+@given(populations_and_edits(), st.booleans(), st.booleans())
+def test_records_resolved_again_hold_whole_households_and_the_rest_keep_their_rows(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], with_changed: bool, in_place: bool
+) -> None:
+    """``affected_output`` is closed under the previous and the new households; others kept."""
+    _resolve_both_ways(*case, with_changed=with_changed, in_place=in_place)
+    _check_affected(in_place)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None)
+@given(populations_and_edits(), st.booleans(), st.booleans())
+def test_records_resolved_again_hold_whole_households_many_times(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], with_changed: bool, in_place: bool
+) -> None:
+    """The same property over many more populations and edits."""
+    _resolve_both_ways(*case, with_changed=with_changed, in_place=in_place)
+    _check_affected(in_place)

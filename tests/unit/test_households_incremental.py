@@ -399,6 +399,54 @@ def test_table_of_changed_records_reaches_the_old_neighbours_of_a_changed_record
     assert result.resolved == 2
 
 
+def affected(engine: Engine) -> list[str]:
+    return [r for (r,) in engine.rows("SELECT record_id FROM affected ORDER BY record_id")]
+
+
+def test_affected_output_lists_the_records_resolved_again(engine: Engine) -> None:
+    """The records a change reaches, whole households before and now; the others kept theirs."""
+    address = {**PLACE, "address": "JL MAWAR NO 2"}
+    old = [
+        record("dtks:1", kk_number=KK_PARENTS, **address),
+        record("pelatihan:1", **address),
+        *BYSTANDERS,
+    ]
+    new = [*old, record("kis:7", kk_number=KK_OTHER, **address)]
+    result = refresh(engine, old, new, affected_output="affected")
+    assert affected(engine) == ["dtks:1", "kis:7", "pelatihan:1"]
+    assert result.resolved == 3
+    assert engine.columns("affected") == ["record_id"]
+
+
+def test_affected_output_of_nothing_changed_is_empty(engine: Engine) -> None:
+    """No change, no record resolved again: stable IDs need no work."""
+    refresh(engine, BYSTANDERS, BYSTANDERS, affected_output="affected")
+    assert affected(engine) == []
+
+
+def test_affected_output_of_a_full_resolution_lists_every_record(engine: Engine) -> None:
+    """Without a previous run every record is resolved, and listed."""
+    load(engine, BYSTANDERS, "new")
+    resolve_households(
+        engine,
+        standardised="new_standardised",
+        persons="new_persons",
+        affected_output="affected",
+    )
+    assert affected(engine) == ["dtks:90", "dtks:91", "kis:90"]
+
+
+def test_affected_output_of_a_fallback_to_a_full_resolution_lists_every_record(
+    engine: Engine,
+) -> None:
+    """Past ``max_share`` the resolution is full, and every record is listed."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), *BYSTANDERS]
+    new = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_PARENTS)]
+    result = refresh(engine, old, [*new, *BYSTANDERS], max_share=0.3, affected_output="affected")
+    assert not result.incremental
+    assert affected(engine) == ["dtks:1", "dtks:90", "dtks:91", "kis:1", "kis:90"]
+
+
 def test_table_of_changed_records_missing_a_withdrawn_record_is_refused(engine: Engine) -> None:
     """A changed-records table that forgets a withdrawn record would keep it: refused."""
     old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
