@@ -476,22 +476,29 @@ def _group_cards(engine: Engine, w: _Work) -> None:
         GROUP BY k.kk
         """,
     )
+    # Only a person on two cards or more can join cards (or be on a more recent card): about
+    # one in a hundred and fifty, so the comparisons below read these persons alone.
+    table(
+        "multi_card",
+        f"SELECT person, count(*) AS cards FROM {w('kk_person')} GROUP BY person HAVING cards > 1",
+    )
     table(
         "crowded",
-        f"""
-        SELECT person FROM {w("kk_person")} GROUP BY person
-        HAVING count(*) > {_MAX_KKS_PER_PERSON}
-        """,
+        f"SELECT person FROM {w('multi_card')} WHERE cards > {_MAX_KKS_PER_PERSON}",
     )
     table(
         "kk_shared",
         f"""
+        WITH m AS (
+            SELECT * FROM {w("kk_person")}
+            WHERE person IN (
+                SELECT person FROM {w("multi_card")} WHERE cards <= {_MAX_KKS_PER_PERSON}
+            )
+        )
         SELECT a.kk AS kk_a, b.kk AS kk_b, count(*) AS shared,
                sum(CASE WHEN a.role IS NOT NULL AND b.role IS NOT NULL AND a.role <> b.role
                         THEN 1 ELSE 0 END) AS role_changes
-        FROM {w("kk_person")} AS a
-        JOIN {w("kk_person")} AS b ON a.person = b.person AND a.kk < b.kk
-        WHERE a.person NOT IN (SELECT person FROM {w("crowded")})
+        FROM m AS a JOIN m AS b ON a.person = b.person AND a.kk < b.kk
         GROUP BY a.kk, b.kk
         """,
     )
@@ -536,14 +543,17 @@ def _place_card_records(engine: Engine, w: _Work) -> None:
         """,
     )
     # The household of each person's most recent card, and of the most recent card they head.
+    # (A person's most recent card is read only when it is more recent than another card of the
+    # person, so only persons on two cards or more need one.)
     latest = """
         SELECT p.person, arg_min(c.component, (-c.card_date, p.kk)) AS component,
                max(c.card_date) AS card_date
-        FROM {cards} AS p JOIN {kk_card} AS c ON c.kk = p.kk
+        FROM {cards} AS p JOIN {kk_card} AS c ON c.kk = p.kk {where}
         GROUP BY p.person
     """
-    table("person_latest", latest.format(cards=w("kk_person"), kk_card=w("kk_card")))
-    table("head_latest", latest.format(cards=w("kk_head"), kk_card=w("kk_card")))
+    multi = f"WHERE p.person IN (SELECT person FROM {w('multi_card')})"
+    table("person_latest", latest.format(cards=w("kk_person"), kk_card=w("kk_card"), where=multi))
+    table("head_latest", latest.format(cards=w("kk_head"), kk_card=w("kk_card"), where=""))
     # 2a. a head on a card someone else heads; 2b. a record without a role; the rest keep
     # their card. Each part reads only the corrections that can apply to it.
     columns = "r.record_id, r.person, r.rel, r.card_date"
