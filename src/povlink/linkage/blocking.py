@@ -18,6 +18,7 @@ A rule is used only when every column it needs has values somewhere in the data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,11 +28,13 @@ from povlink.schema import StandardisedRecord, sql_columns
 __all__ = [
     "DETERMINISTIC_RULES",
     "LINK_INPUT_COLUMNS",
+    "LINK_INPUT_SOURCES",
     "LOOSE_RULES",
     "PREDICTION_RULES",
     "TRAINING_RULES",
     "BlockingRule",
     "choose_loose_rules",
+    "link_input_sources",
     "link_input_sql",
 ]
 
@@ -160,6 +163,28 @@ LINK_INPUT_COLUMNS: Final[tuple[str, ...]] = (
     "kelurahan_key",
     "address_key",
 )
+
+
+#: Every standardised column the link input reads (see :func:`link_input_sql`); a workspace
+#: that only trains, computes term frequencies and scores pairs needs no other.
+LINK_INPUT_SOURCES: Final[tuple[str, ...]] = (
+    "record_id",
+    "source",
+    *_PASSED_THROUGH,
+    "name_tokens",
+    "sex",
+    "nik_sex",
+)
+
+
+def link_input_sources(available: Iterable[str]) -> list[str]:
+    """The columns of ``available`` (a standardised table's columns, in order) that the link
+    input reads, in that order: copying only these into a workspace gives the same link input.
+
+    >>> link_input_sources(["record_id", "full_name_raw", "full_name", "quality_flags"])
+    ['record_id', 'full_name']
+    """
+    return [c for c in available if c in LINK_INPUT_SOURCES]
 
 
 def link_input_sql(table: str, available: set[str]) -> str:

@@ -13,6 +13,7 @@ from povlink.linkage.blocking import (
     BlockingRule,
     choose_loose_rules,
     count_pairs,
+    link_input_sources,
     link_input_sql,
 )
 
@@ -123,3 +124,16 @@ def test_core_rules_reach_nearly_every_true_pair_of_the_synthetic_city(tmp_path:
         )[0]
     assert total > 1_000
     assert found / total >= 0.995
+
+
+def test_link_input_sources_are_all_the_link_input_reads(fake_engine: Engine) -> None:
+    """A table of only the columns the link input reads gives the same link input."""
+    fake_engine.execute("ALTER TABLE standardised ADD COLUMN full_name_raw VARCHAR DEFAULT 'x'")
+    available = fake_engine.columns("standardised")
+    kept = link_input_sources(available)
+    assert "full_name_raw" not in kept
+    assert "entity_id" not in kept
+    fake_engine.create_table("narrow", f"SELECT {', '.join(kept)} FROM standardised")
+    whole = link_input_sql("standardised", set(available))
+    narrow = link_input_sql("narrow", set(kept))
+    assert fake_engine.rows(f"{whole} ORDER BY ALL") == fake_engine.rows(f"{narrow} ORDER BY ALL")
