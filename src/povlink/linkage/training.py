@@ -22,8 +22,9 @@ seen among the sampled matches (or non-matches) is rare, not impossible.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Final
@@ -121,6 +122,26 @@ def _sample_sql(link_input: str, share: float, seed: int) -> str:
     )
 
 
+@contextlib.contextmanager
+def _sample(engine: Engine, link_input: str, share: float, seed: int) -> Iterator[None]:
+    """The sample table (see :func:`_sample_sql`) while the block runs.
+
+    Every record (``share`` of 1) is a view of ``link_input``, not a copy of it.
+    """
+    whole = share >= 1.0
+    if whole:
+        engine.execute(f"CREATE OR REPLACE TEMP VIEW {_SAMPLE} AS SELECT * FROM {link_input}")
+    else:
+        engine.create_table(_SAMPLE, _sample_sql(link_input, share, seed), temporary=True)
+    try:
+        yield
+    finally:
+        if whole:
+            engine.execute(f"DROP VIEW IF EXISTS {_SAMPLE}")
+        else:
+            engine.drop_table(_SAMPLE)
+
+
 def _patterns(
     engine: Engine, comparisons: Sequence[dict[str, Any]], join_condition: str
 ) -> Patterns:
@@ -162,13 +183,8 @@ def random_pair_patterns(
     """Comparison vectors of about ``max_pairs`` random pairs: all pairs of a record sample."""
     total = int(engine.rows(f"SELECT count(*) FROM {link_input}")[0][0])
     wanted = (1 + math.sqrt(1 + 8 * max_pairs)) / 2  # records whose pairs number max_pairs
-    engine.create_table(
-        _SAMPLE, _sample_sql(link_input, wanted / max(total, 1), seed), temporary=True
-    )
-    try:
+    with _sample(engine, link_input, wanted / max(total, 1), seed):
         return _patterns(engine, comparisons, "true")
-    finally:
-        engine.drop_table(_SAMPLE)
 
 
 def blocked_pair_patterns(
@@ -187,11 +203,8 @@ def blocked_pair_patterns(
     """
     n = count_pairs(engine, link_input, rule)
     share = 1.0 if n <= max_pairs else math.sqrt(max_pairs / n)
-    engine.create_table(_SAMPLE, _sample_sql(link_input, share, seed), temporary=True)
-    try:
+    with _sample(engine, link_input, share, seed):
         return _patterns(engine, comparisons, rule.sql)
-    finally:
-        engine.drop_table(_SAMPLE)
 
 
 def count_pairs_of_any(engine: Engine, table: str, rules: Sequence[BlockingRule]) -> int:

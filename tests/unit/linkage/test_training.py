@@ -177,3 +177,21 @@ def test_prior_on_a_tiny_table_is_a_probability() -> None:
     assert PriorCount(found=6, pairs=10).probability(0.5) == pytest.approx(0.6)
     assert PriorCount(found=0, pairs=1000).probability(0.5) == pytest.approx(0.001)
     assert 0 < PriorCount(found=1, pairs=1).probability(0.7) < 1
+
+
+def test_a_sample_of_every_record_reads_the_input_and_leaves_nothing(records: Engine) -> None:
+    """Within budget the sample is the whole input (a view, no copy); it is gone afterwards."""
+    comparisons = [_comparison("date")]
+    patterns = blocked_pair_patterns(
+        records, "li", comparisons, BlockingRule.on("name"), max_pairs=1e6, seed=1
+    )
+    assert patterns.pairs == 19
+    left = (
+        records.rows(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = '__povlink_training_sample'"
+        )[0][0]
+        + records.rows(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = '__povlink_training_sample'"
+        )[0][0]
+    )
+    assert left == 0
