@@ -18,7 +18,13 @@ from typing import Any, Final, cast
 from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.linkage import LinkageModel
 from povlink.linkage.blocking import link_input_sql
-from povlink.linkage.model import PAIR_COLUMNS, build_link_input, splink_linker
+from povlink.linkage.model import (
+    PAIR_COLUMNS,
+    build_link_input,
+    kept_link_input,
+    release_link_input,
+    splink_linker,
+)
 
 __all__ = [
     "PAIR_FLOOR",
@@ -53,34 +59,27 @@ def compute_term_frequencies(engine: Engine, model: LinkageModel, table: str, ou
 
     This is Splink's own definition, computed once over the standardised ``table`` the model
     was trained on, so that the model can carry it. Only those columns of the link input are
-    computed.
+    computed, each as the records are read.
     """
     columns = term_frequency_columns(model)
-    wanted = ", ".join(quote_identifier(c) for c in columns) or "unique_id"
-    engine.create_table(
-        _LINK_INPUT,
-        f"SELECT {wanted} FROM ({link_input_sql(table, set(engine.columns(table)))})",
-        temporary=True,
-    )
-    try:
-        parts = [
-            f"SELECT {quote_literal(c)} AS column_name, CAST({quote_identifier(c)} AS VARCHAR) "
-            f"AS value, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER () AS tf "
-            f"FROM {_LINK_INPUT} WHERE {quote_identifier(c)} IS NOT NULL "
-            f"GROUP BY {quote_identifier(c)}"
-            for c in columns
-        ]
-        sql = (
-            " UNION ALL ".join(parts)
-            if parts
-            else (
-                "SELECT CAST(NULL AS VARCHAR) AS column_name, CAST(NULL AS VARCHAR) AS value, "
-                "CAST(NULL AS DOUBLE) AS tf WHERE false"
-            )
+    # Straight from the records, each column derived as it is read: no link input is written.
+    link_input = f"({link_input_sql(table, set(engine.columns(table)))}) AS link_input"
+    parts = [
+        f"SELECT {quote_literal(c)} AS column_name, CAST({quote_identifier(c)} AS VARCHAR) "
+        f"AS value, CAST(count(*) AS DOUBLE) / sum(count(*)) OVER () AS tf "
+        f"FROM {link_input} WHERE {quote_identifier(c)} IS NOT NULL "
+        f"GROUP BY {quote_identifier(c)}"
+        for c in columns
+    ]
+    sql = (
+        " UNION ALL ".join(parts)
+        if parts
+        else (
+            "SELECT CAST(NULL AS VARCHAR) AS column_name, CAST(NULL AS VARCHAR) AS value, "
+            "CAST(NULL AS DOUBLE) AS tf WHERE false"
         )
-        engine.create_table(output, f"SELECT * FROM ({sql}) ORDER BY column_name, value")
-    finally:
-        engine.drop_table(_LINK_INPUT)
+    )
+    engine.create_table(output, f"SELECT * FROM ({sql}) ORDER BY column_name, value")
 
 
 def score_pairs(
@@ -102,8 +101,10 @@ def score_pairs(
     model.check_is_fitted()
     settings = model.settings_
     if only is None:
-        build_link_input(engine, table, _LINK_INPUT)
+        # The link input kept from training on the same records, else built now.
+        link_input = kept_link_input(engine, table)
     else:
+        link_input = _LINK_INPUT
         rules = settings["blocking_rules_to_generate_predictions"]
         subset = candidates_of_changed(engine, table, only, rules)
         build_link_input(engine, subset, _LINK_INPUT)
@@ -115,7 +116,25 @@ def score_pairs(
             f"(SELECT record_id FROM {quote_identifier(only)})"
         )
         settings["blocking_rules_to_generate_predictions"] = [_restricted(r) for r in rules]
-    with splink_linker(engine, settings, _LINK_INPUT, validate=False) as linker:
+    try:
+        _predict(engine, model, settings, link_input, term_frequencies, output)
+    finally:
+        if only is None:
+            release_link_input(engine)
+        else:
+            engine.drop_table(link_input)
+
+
+def _predict(
+    engine: Engine,
+    model: LinkageModel,
+    settings: dict[str, Any],
+    link_input: str,
+    term_frequencies: str,
+    output: str,
+) -> None:
+    """Splink's prediction over ``link_input`` with the frozen term frequencies."""
+    with splink_linker(engine, settings, link_input, validate=False, keep_input=True) as linker:
         api = linker._db_api
         for column in term_frequency_columns(model):
             lookup = f"__povlink_tf_{column}"

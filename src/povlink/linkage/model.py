@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -35,6 +36,7 @@ from povlink.linkage.blocking import (
     TRAINING_RULES,
     BlockingRule,
     choose_loose_rules,
+    link_input_sources,
     link_input_sql,
 )
 from povlink.linkage.comparisons import COMPARISONS, ComparisonSpec
@@ -77,6 +79,13 @@ _LINKING_FIELDS: Final[tuple[str, ...]] = ("nik", "nik_partial", "full_name", "b
 
 _LINK_INPUT: Final = "__povlink_link_input"
 _LABELS: Final = "__povlink_labels"
+
+#: The link input an engine keeps from training for the scoring that follows (see
+#: :func:`kept_link_input`), and the fingerprint of the records it was built from.
+_KEPT_INPUT: Final = "__povlink_kept_link_input"
+_kept_fingerprints: weakref.WeakKeyDictionary[Engine, tuple[object, ...]] = (
+    weakref.WeakKeyDictionary()
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,17 +153,28 @@ class LinkageModel:
         ``labels`` (columns ``record_id_l``, ``record_id_r``: pairs known to be the same person)
         replaces EM: the m probabilities are then counted from the labelled pairs.
 
+        The link input built from ``table`` is kept in ``engine`` (see :func:`kept_link_input`):
+        scoring the same records next reuses it instead of building it again.
+
         Raises:
             LinkageError: the table has no field that can link records.
         """
         if not engine.has_table(table):
             raise LinkageError(f"table {table!r} does not exist: standardise the records first.")
-        n = engine.count(table)
-        build_link_input(engine, table)
-        available, varied = _profile_link_input(engine)
+        link_input = kept_link_input(engine, table)
+        try:
+            return self._fit(engine, table, link_input, labels)
+        except BaseException:
+            release_link_input(engine)
+            raise
+
+    def _fit(
+        self, engine: Engine, table: str, link_input: str, labels: pd.DataFrame | None
+    ) -> Self:
+        n = engine.count(link_input)
+        available, varied = _profile_link_input(engine, link_input)
         comparisons = [c for c in COMPARISONS if set(c.needs_any) & varied]
         if not set(_LINKING_FIELDS) & available:
-            engine.drop_table(_LINK_INPUT)
             raise LinkageError(
                 f"table {table!r} has no field that can link records: every value of nik, "
                 "full_name and birth_date is missing. Map at least a NIK, or a name and a "
@@ -166,7 +186,7 @@ class LinkageModel:
                 max(self.loose_pairs_per_record * n, self.min_pairs_for_loose_blocking),
                 self.max_pairs_for_loose_blocking,
             )
-            prediction_rules += choose_loose_rules(engine, _LINK_INPUT, available, budget)
+            prediction_rules += choose_loose_rules(engine, link_input, available, budget)
         settings: dict[str, Any] = (
             SettingsCreator(
                 link_type="dedupe_only",
@@ -182,10 +202,7 @@ class LinkageModel:
             .get_settings("duckdb")
             .as_dict()  # type: ignore[no-untyped-call]
         )
-        try:
-            trained = self._train(engine, settings, comparisons, available, labels)
-        finally:
-            engine.drop_table(_LINK_INPUT)
+        trained = self._train(engine, link_input, settings, comparisons, available, labels)
         floor_partial_agreement(trained)
         # A random id Splink gives each linker: dropped so the same data gives the same JSON.
         trained.pop("linker_uid", None)
@@ -200,6 +217,7 @@ class LinkageModel:
     def _train(
         self,
         engine: Engine,
+        link_input: str,
         settings: dict[str, Any],
         comparisons: list[ComparisonSpec],
         available: set[str],
@@ -212,8 +230,8 @@ class LinkageModel:
         the matches the random pairs held, and once more m and the prior with that u.
         """
         deterministic = _usable(DETERMINISTIC_RULES, available)
-        prior = PriorCount.of(engine, _LINK_INPUT, deterministic)
-        presence = field_presence(engine, _LINK_INPUT, {c for r in deterministic for c in r.needs})
+        prior = PriorCount.of(engine, link_input, deterministic)
+        presence = field_presence(engine, link_input, {c for r in deterministic for c in r.needs})
         if deterministic:
             # A provisional prior for EM to start from; re-estimated once m is known.
             settings["probability_two_random_records_match"] = prior.probability(
@@ -221,17 +239,17 @@ class LinkageModel:
             )
         levels = settings["comparisons"]
         random_pairs = random_pair_patterns(
-            engine, _LINK_INPUT, levels, max_pairs=self.max_pairs_for_u, seed=self.seed
+            engine, link_input, levels, max_pairs=self.max_pairs_for_u, seed=self.seed
         )
         estimate_u(levels, random_pairs)
         sessions = (
             []
             if labels is not None
-            else self._training_pairs(engine, levels, comparisons, available)
+            else self._training_pairs(engine, link_input, levels, comparisons, available)
         )
         for _ in range(1 if labels is not None else 2):
             if labels is not None:
-                settings = _m_from_labels(engine, settings, labels)
+                settings = _m_from_labels(engine, link_input, settings, labels)
                 levels = settings["comparisons"]
             else:
                 start = float(settings["probability_two_random_records_match"])
@@ -249,6 +267,7 @@ class LinkageModel:
     def _training_pairs(
         self,
         engine: Engine,
+        link_input: str,
         levels: list[dict[str, Any]],
         comparisons: list[ComparisonSpec],
         available: set[str],
@@ -269,7 +288,7 @@ class LinkageModel:
                 continue
             patterns = blocked_pair_patterns(
                 engine,
-                _LINK_INPUT,
+                link_input,
                 levels,
                 usable[0],
                 max_pairs=self.max_pairs_for_em,
@@ -311,17 +330,21 @@ class LinkageModel:
         ``output`` has Splink's columns (:data:`PAIR_COLUMNS`; ``unique_id_l < unique_id_r`` are
         record ids), one row per pair in no set order (the same pairs and scores on every run;
         sorting millions of rows nobody reads in order would only cost time).
-        :func:`~povlink.linkage.explain_pair` says why a pair scored as it did.
+        :func:`~povlink.linkage.explain_pair` says why a pair scored as it did. The link input
+        kept from training on the same records is used, then released.
         """
         self.check_is_fitted()
-        build_link_input(engine, table)
-        with splink_linker(engine, self.settings_) as linker:
-            scored = linker.inference.predict(warning_mode="never")
-            columns = ", ".join(PAIR_COLUMNS)
-            engine.create_table(
-                output,
-                f"SELECT {columns} FROM {scored.physical_name}",
-            )
+        link_input = kept_link_input(engine, table)
+        try:
+            with splink_linker(engine, self.settings_, link_input, keep_input=True) as linker:
+                scored = linker.inference.predict(warning_mode="never")
+                columns = ", ".join(PAIR_COLUMNS)
+                engine.create_table(
+                    output,
+                    f"SELECT {columns} FROM {scored.physical_name}",
+                )
+        finally:
+            release_link_input(engine)
 
     # -- import and export --------------------------------------------------------------------
     def to_json(self) -> str:
@@ -358,18 +381,18 @@ class LinkageModel:
         return model
 
 
-def _profile_link_input(engine: Engine) -> tuple[set[str], set[str]]:
+def _profile_link_input(engine: Engine, link_input: str) -> tuple[set[str], set[str]]:
     """Columns of the link input with at least one value, and those with at least two values.
 
     One scan. A comparison needs variation to learn anything (a city column holding only
     "semarang" would be all agreement); a blocking rule only needs values.
     """
-    columns = engine.columns(_LINK_INPUT)
+    columns = engine.columns(link_input)
     parts = []
     for c in columns:
         q = quote_identifier(c)
         parts += [f"count({q}) > 0", f"coalesce(min({q}) <> max({q}), false)"]
-    row = engine.rows(f"SELECT {', '.join(parts)} FROM {_LINK_INPUT}")[0]
+    row = engine.rows(f"SELECT {', '.join(parts)} FROM {link_input}")[0]
     present = {c for c, has in zip(columns, row[0::2], strict=True) if has}
     varied = {c for c, has in zip(columns, row[1::2], strict=True) if has}
     return present, varied
@@ -391,6 +414,44 @@ def build_link_input(engine: Engine, table: str, name: str = _LINK_INPUT) -> Non
         link_input_sql(table, set(engine.columns(table))),
         temporary=True,
     )
+
+
+def kept_link_input(engine: Engine, table: str) -> str:
+    """The name of a temporary table of ``engine`` holding the link input of ``table``.
+
+    The engine keeps one link input: training builds it and the scoring that follows reuses it,
+    as long as it was built from the same records. "The same" is checked, not assumed: the
+    fingerprint of ``table`` (every column the link input reads, its type, and a hash over all
+    of their values; see :func:`link_input_fingerprint`) must equal the one it was built from,
+    so a table replaced or changed in place in between gets a fresh link input. The check is
+    one scan, a fifth of the cost of building. :func:`release_link_input` frees it.
+    """
+    fingerprint = link_input_fingerprint(engine, table)
+    if _kept_fingerprints.get(engine) != fingerprint or not engine.has_table(_KEPT_INPUT):
+        _kept_fingerprints.pop(engine, None)
+        build_link_input(engine, table, _KEPT_INPUT)
+        _kept_fingerprints[engine] = fingerprint
+    return _KEPT_INPUT
+
+
+def release_link_input(engine: Engine) -> None:
+    """Drop the link input ``engine`` keeps (see :func:`kept_link_input`), if any."""
+    _kept_fingerprints.pop(engine, None)
+    engine.drop_table(_KEPT_INPUT)
+
+
+def link_input_fingerprint(engine: Engine, table: str) -> tuple[object, ...]:
+    """What the link input of ``table`` depends on: the columns it reads with their types, the
+    number of records and a sum of per-record hashes of those columns' values (in the engine,
+    one scan; a changed value changes the sum but for a 2⁻⁶⁴ chance)."""
+    described = engine.rows(f"DESCRIBE SELECT * FROM {quote_identifier(table)}")
+    types = {str(name): str(kind) for name, kind, *_ in described}
+    read = link_input_sources(types)
+    values = ", ".join(quote_identifier(c) for c in read) or "NULL"
+    count, digest = engine.rows(
+        f"SELECT count(*), sum(CAST(hash({values}) AS HUGEINT)) FROM {quote_identifier(table)}"
+    )[0]
+    return (tuple((c, types[c]) for c in read), count, digest)
 
 
 @contextlib.contextmanager
@@ -440,7 +501,7 @@ def finish_pending_results(engine: Engine) -> None:
 
 
 def _m_from_labels(
-    engine: Engine, settings: dict[str, Any], labels: pd.DataFrame
+    engine: Engine, link_input: str, settings: dict[str, Any], labels: pd.DataFrame
 ) -> dict[str, Any]:
     """The settings with m counted from pairs the user knows to be the same person."""
     missing = {"record_id_l", "record_id_r"} - set(labels.columns)
@@ -456,7 +517,7 @@ def _m_from_labels(
             f"SELECT record_id_l AS unique_id_l, record_id_r AS unique_id_r FROM {_LABELS}_df",
             temporary=True,
         )
-        with splink_linker(engine, settings, keep_input=True) as linker:
+        with splink_linker(engine, settings, link_input, keep_input=True) as linker:
             linker.training.estimate_m_from_pairwise_labels(_LABELS)  # type: ignore[no-untyped-call]
             trained: dict[str, Any] = linker.misc.save_model_to_json()
         return trained

@@ -10,6 +10,9 @@ import pytest
 from povlink.engine import Engine
 from povlink.exceptions import LinkageError, NotFittedError
 from povlink.linkage import LinkageModel
+from povlink.linkage.model import kept_link_input
+
+KEPT = "__povlink_kept_link_input"
 
 FAST = {"max_pairs_for_u": 2e5}
 
@@ -170,3 +173,41 @@ def test_prior_recall_is_read_off_the_trained_m() -> None:
     by_name = 0.8 * 0.5
     expected = 1 - (1 - by_nik) * (1 - by_name)
     assert deterministic_recall(settings, DETERMINISTIC_RULES, presence) == pytest.approx(expected)
+
+
+def _oid(engine: Engine, table: str) -> int | None:
+    rows = engine.rows("SELECT table_oid FROM duckdb_tables() WHERE table_name = ?", [table])
+    return int(rows[0][0]) if rows else None
+
+
+def test_scoring_after_training_reuses_its_link_input(fake_engine: Engine) -> None:
+    """Training keeps the link input; scoring the same records uses it, then releases it."""
+    model = LinkageModel(**FAST).fit(fake_engine)
+    built = _oid(fake_engine, KEPT)
+    assert built is not None
+    assert kept_link_input(fake_engine, "standardised") == KEPT
+    assert _oid(fake_engine, KEPT) == built
+    model.predict(fake_engine, output="pairs")
+    assert not fake_engine.has_table(KEPT)
+
+
+def test_records_changed_after_training_get_a_fresh_link_input(fake_engine: Engine) -> None:
+    """A value updated in place after the link input was built is in the next one."""
+    kept_link_input(fake_engine, "standardised")
+    fake_engine.execute(
+        "UPDATE standardised SET full_name = 'zz top' WHERE record_id = 'fake:0000'"
+    )
+    kept_link_input(fake_engine, "standardised")
+    name = fake_engine.scalar(f"SELECT full_name FROM {KEPT} WHERE unique_id = 'fake:0000'")
+    assert name == "zz top"
+
+
+def test_pairs_scored_with_the_kept_link_input_equal_a_fresh_one(fake_engine: Engine) -> None:
+    """Reusing training's link input scores every pair as a freshly built one does."""
+    model = LinkageModel(**FAST).fit(fake_engine)
+    model.predict(fake_engine, output="pairs_kept")
+    model.predict(fake_engine, output="pairs_fresh")
+    order = " ORDER BY unique_id_l, unique_id_r"
+    assert fake_engine.query("SELECT * FROM pairs_kept" + order).equals(
+        fake_engine.query("SELECT * FROM pairs_fresh" + order)
+    )
