@@ -151,6 +151,7 @@ def resolve_project(
             _store_sources(e, config)
         with stages.stage("standardise", lambda: n_records):
             changes = _standardise(registry, config, full=full or retrain)
+            e.drop_table("records")  # raw records held in memory: not needed any more
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
         # The workspace receives only the records it needs: all of them to train or to score
         # everything, the changed records and their blocking candidates to score incrementally.
@@ -217,18 +218,32 @@ def resolve_project(
                 e, standardised="standardised", persons="__person_ids",
                 output=households, previous=previous,
                 changed="__touched" if previous is not None else None,
+                affected_output="__household_affected",
             )  # fmt: skip
             n_placed = placed.resolved
             e.execute("DROP VIEW IF EXISTS __previous_standardised")
-            _carry_ids_forward(registry, run, "household", households)
+            _carry_ids_forward(
+                registry, run, "household", households,
+                affected="__household_affected" if placed.incremental else None,
+            )  # fmt: skip
+        # A refresh rewrites only the rows of records whose person or household may have moved.
+        scope = None
+        if reclustering and placed.incremental:
+            scope = "__store_scope"
+            e.create_table(
+                scope,
+                "SELECT record_id FROM __touched UNION SELECT record_id FROM __affected "
+                "UNION SELECT record_id FROM __household_affected",
+                temporary=True,
+            )
         with stages.stage("store"):
-            _store_persons(registry, update=incremental)
+            _store_persons(registry, update=incremental, scope=scope)
             if households != "household_clusters":
                 registry.move_table(households, "household_clusters")
             e.execute(
                 "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
             )
-            _update_id_history(registry, run)
+            _update_id_history(registry, run, scope=scope)
             n_persons = e.scalar("SELECT count(DISTINCT person_id) FROM persons")
             n_households = e.scalar("SELECT count(DISTINCT household_id) FROM persons")
             n_links = e.count("links")

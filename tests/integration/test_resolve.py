@@ -209,6 +209,11 @@ def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> N
         Project.from_toml(folder / "povlink.toml").export(out)
     for name in ("persons.csv", "households.csv", "lineage.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    history = []
+    for folder in (city_copy, full):
+        with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
+            history.append(reg.engine.rows("SELECT * FROM id_history ORDER BY ALL"))
+    assert history[0] == history[1]
 
 
 def test_report_evaluate_and_history_commands(
