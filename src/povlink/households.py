@@ -487,13 +487,17 @@ def _group_cards(engine: Engine, w: _Work) -> None:
         f"SELECT person FROM {w('multi_card')} WHERE cards > {_MAX_KKS_PER_PERSON}",
     )
     table(
+        "kk_person_multi",
+        f"""
+        SELECT k.*, m.cards FROM {w("kk_person")} AS k
+        JOIN {w("multi_card")} AS m ON m.person = k.person
+        """,
+    )
+    table(
         "kk_shared",
         f"""
         WITH m AS (
-            SELECT * FROM {w("kk_person")}
-            WHERE person IN (
-                SELECT person FROM {w("multi_card")} WHERE cards <= {_MAX_KKS_PER_PERSON}
-            )
+            SELECT * FROM {w("kk_person_multi")} WHERE cards <= {_MAX_KKS_PER_PERSON}
         )
         SELECT a.kk AS kk_a, b.kk AS kk_b, count(*) AS shared,
                sum(CASE WHEN a.role IS NOT NULL AND b.role IS NOT NULL AND a.role <> b.role
@@ -502,24 +506,29 @@ def _group_cards(engine: Engine, w: _Work) -> None:
         GROUP BY a.kk, b.kk
         """,
     )
+    # (written once: connected_components reads its edges twice)
+    table(
+        "kk_edges",
+        f"""
+        SELECT a.kk AS a, b.kk AS b
+        FROM {w("kk_head")} AS a JOIN {w("kk_head")} AS b
+          ON a.person = b.person AND a.kk < b.kk
+        UNION ALL
+        SELECT h.kk AS a, p.kk AS b
+        FROM {w("kk_head")} AS h
+        JOIN {w("kk_person_multi")} AS p
+          ON p.person = h.person AND p.kk <> h.kk AND p.role IS NULL
+        WHERE {_kk_date_key("p.kk")} > {_kk_date_key("h.kk")}
+          AND h.person NOT IN (SELECT person FROM {w("crowded")})
+        UNION ALL
+        SELECT kk_a AS a, kk_b AS b FROM {w("kk_shared")}
+        WHERE role_changes = 0 AND (shared >= 2 OR levenshtein(kk_a, kk_b) <= 2)
+        """,
+    )
     connected_components(
         engine,
         nodes=f"SELECT DISTINCT kk AS node FROM {w('base')} WHERE kk IS NOT NULL",
-        edges=f"""
-            SELECT a.kk AS a, b.kk AS b
-            FROM {w("kk_head")} AS a JOIN {w("kk_head")} AS b
-              ON a.person = b.person AND a.kk < b.kk
-            UNION ALL
-            SELECT h.kk AS a, p.kk AS b
-            FROM {w("kk_head")} AS h
-            JOIN {w("kk_person")} AS p
-              ON p.person = h.person AND p.kk <> h.kk AND p.role IS NULL
-            WHERE {_kk_date_key("p.kk")} > {_kk_date_key("h.kk")}
-              AND h.person NOT IN (SELECT person FROM {w("crowded")})
-            UNION ALL
-            SELECT kk_a AS a, kk_b AS b FROM {w("kk_shared")}
-            WHERE role_changes = 0 AND (shared >= 2 OR levenshtein(kk_a, kk_b) <= 2)
-        """,
+        edges=f"SELECT a, b FROM {w('kk_edges')}",
         output=w.raw("kk_household"),
     )
 
