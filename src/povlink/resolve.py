@@ -187,12 +187,12 @@ def resolve_project(
                 n_clustered = recluster_records(
                     e, table="standardised", pairs="scored_pairs", threshold=threshold,
                     previous="persons", previous_pairs="__previous_pairs", touched="__touched",
-                    output="__person_clusters", affected_output="__affected",
+                    output="__person_clusters", affected_output="__affected", temporary=True,
                 )  # fmt: skip
             else:
                 cluster_records(
                     e, table="standardised", pairs="scored_pairs", threshold=threshold,
-                    output="__person_clusters",
+                    output="__person_clusters", temporary=True,
                 )  # fmt: skip
                 n_clustered = n_records
         with stages.stage("person_ids"):

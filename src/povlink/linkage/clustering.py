@@ -38,8 +38,10 @@ def cluster_records(
     pairs: str = "pairwise_predictions",
     threshold: float,
     output: str = "person_clusters",
+    temporary: bool = False,
 ) -> None:
-    """Group the records of ``table`` into persons and write ``output``.
+    """Group the records of ``table`` into persons and write ``output`` (a temporary table if
+    ``temporary``).
 
     ``output`` has one row per record of ``table`` (singletons included), ordered by record id:
     ``record_id``; ``cluster_id``, the smallest record id of its cluster (so the same links give
@@ -113,6 +115,7 @@ def cluster_records(
             LEFT JOIN unlinked AS u ON u.record_id = r.record_id
             ORDER BY r.record_id
             """,
+            temporary=temporary,
         )
     finally:
         for name in (_COMPONENTS, _LINKS, _SPLITS):
@@ -130,6 +133,7 @@ def recluster_records(
     touched: str,
     output: str,
     affected_output: str,
+    temporary: bool = False,
 ) -> int:
     """:func:`cluster_records` after a small change, recomputing only what the change can reach.
 
@@ -149,6 +153,7 @@ def recluster_records(
     links in the same order, with the same NIKs. ``output`` equals what
     :func:`cluster_records` writes for ``table`` and ``pairs``; ``affected_output`` lists the
     affected records present in ``table`` (the persons whose IDs may change). Returns its size.
+    ``temporary`` makes ``output`` a temporary table.
     """
     t, p, q = quote_identifier(table), quote_identifier(pairs), quote_identifier(previous)
     old, hit = quote_identifier(previous_pairs), quote_identifier(touched)
@@ -217,6 +222,7 @@ def recluster_records(
             FROM kept AS k JOIN named AS n ON n.person_id IS NOT DISTINCT FROM k.person_id
             ORDER BY record_id
             """,
+            temporary=temporary,
         )
         return engine.count(affected_output)
     finally:

@@ -62,6 +62,20 @@ def test_every_record_once_named_by_its_smallest_id(engine: Engine) -> None:
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("temporary", [False, True])
+def test_output_is_temporary_when_asked(engine: Engine, temporary: bool) -> None:
+    """``temporary`` writes the same clusters into a temporary table."""
+    _load(engine, [{"record_id": r} for r in ("a", "b", "c")], [("a", "b", 0.99)])
+    cluster_records(engine, threshold=0.9, output="clusters", temporary=temporary)
+    kind = engine.rows("SELECT temporary FROM duckdb_tables() WHERE table_name = 'clusters'")
+    assert kind == [(temporary,)]
+    assert engine.rows("SELECT record_id, cluster_id FROM clusters ORDER BY record_id") == [
+        ("a", "a"),
+        ("b", "a"),
+        ("c", "c"),
+    ]
+
+
 def test_confidence_is_the_strongest_link_or_one_minus_it_when_alone(engine: Engine) -> None:
     """A linked record's confidence is its best link inside; a lone record's is 1 − its best."""
     _load(
