@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from povlink.engine import Engine, quote_literal
+from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.exceptions import DataQualityWarning
 from povlink.registry import Registry, Run, SourceVersion
 
@@ -164,7 +164,7 @@ def resolve_project(
                 if incremental:
                     rules = model.settings_["blocking_rules_to_generate_predictions"]
                     subset = candidates_of_changed(e, "standardised", "__changed", rules)
-                    work.copy_table(e, f"SELECT * FROM {subset}", "standardised")
+                    work.copy_table(e, f"SELECT {_linked_columns(e)} FROM {subset}", "standardised")
                     work.copy_table(e, "SELECT record_id FROM __changed", "__changed")
                     if subset != "standardised":
                         e.drop_table(subset)
@@ -461,9 +461,18 @@ INCREMENTAL_MAX_SHARE = 0.25
 
 
 def _copy_all_records(work: Engine, registry: Registry) -> None:
-    """Every standardised record into the workspace as ``standardised`` (once per run)."""
+    """Every standardised record into the workspace as ``standardised`` (once per run), with only
+    the columns linkage reads: training, term frequencies and scoring read no others."""
     if not work.has_table("standardised"):
-        work.copy_table(registry.engine, "SELECT * FROM standardised", "standardised")
+        columns = _linked_columns(registry.engine)
+        work.copy_table(registry.engine, f"SELECT {columns} FROM standardised", "standardised")
+
+
+def _linked_columns(e: Engine) -> str:
+    """The standardised columns the link input reads, quoted for a SELECT."""
+    from povlink.linkage.blocking import link_input_sources
+
+    return ", ".join(quote_identifier(c) for c in link_input_sources(e.columns("standardised")))
 
 
 def _term_frequencies(
