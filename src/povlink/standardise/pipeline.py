@@ -170,6 +170,7 @@ def _groups(today: str = "current_date") -> list[_Group]:
                 "_nik_day",
                 "_nik_month",
                 "_nik_yy",
+                "_nik_digits",
             ),
             identity_flags,
         ),
@@ -419,10 +420,13 @@ def _place_sql(source: str, regions_sql: str, tables: Mapping[str, str]) -> str:
     )
 
 
-def _output_sql(last: str, *, with_raw: bool) -> str:
-    """The final SELECT over CTE ``last``: ids, every standardised field typed, raw fields."""
+def _output_sql(last: str, *, with_raw: bool, shared_flags: bool = False) -> str:
+    """The final SELECT over CTE ``last``: ids, every standardised field typed, raw fields.
+    With ``shared_flags``, ``last`` has ``_f_nik_shared`` and the flag ends the list."""
     types = sql_columns(StandardisedRecord)
     conditions = _record_flag_conditions()
+    if shared_flags:  # the last flag of the catalogue, so the list keeps its order
+        conditions["nik_shared"] = "_f_nik_shared"
     flags = ", ".join(f"CASE WHEN {cond} THEN '{flag}' END" for flag, cond in conditions.items())
     # Most records have no flag: one test of every condition spares them the list.
     any_flag = " OR ".join(f"({cond})" for cond in conditions.values())
@@ -448,6 +452,7 @@ def table_steps(
     target: str,
     prefix: str,
     date_order: str | Mapping[str, str] = "dmy",
+    shared_flags: bool = False,
 ) -> list[Step]:
     """The statements standardising ``relation`` (a table or subquery) against ``regions_sql``.
 
@@ -455,7 +460,10 @@ def table_steps(
     ``regions_sql`` is a relation with the region csv's columns. Every step but the last creates
     a helper table named ``<prefix><group>``; the last creates ``target`` with ``record_id``,
     ``source``, every :class:`~povlink.schema.StandardisedRecord` field with its SQL type, then
-    ``<field>_raw`` for each canonical field. ``quality_flags`` lacks the table-level flags.
+    ``<field>_raw`` for each canonical field. ``quality_flags`` lacks the table-level flags,
+    unless ``shared_flags``: then a step finds the shared (source, NIK) groups of the whole
+    relation (see :mod:`povlink.standardise.shared`) and the last statement flags their members,
+    so that the table needs no UPDATE afterwards.
     """
     source = source_sql(relation, columns, date_order)
     groups = _groups()
@@ -463,6 +471,10 @@ def table_steps(
     tables["g_place"] = quote_identifier(f"{prefix}g_place")
     steps = [Step(f"{prefix}{g.name}", _group_sql(g, source)) for g in groups]
     steps.append(Step(f"{prefix}g_place", _place_sql(source, regions_sql, tables)))
+    if shared_flags:
+        tables["g_shared"] = quote_identifier(f"{prefix}g_shared")
+        by_name = {g.name: g for g in groups}
+        steps.append(Step(f"{prefix}g_shared", _shared_groups_sql(source, by_name, tables)))
 
     row_ctes, row_last = _chain("r", source, _row_stages())
     joined, joins = [], []
@@ -480,14 +492,50 @@ def table_steps(
         "AND g_place.kecamatan_raw = coalesce(r.kecamatan_raw, '') "
         "AND g_place.address_key = r._address_key"
     )
+    if shared_flags:
+        joined.append("g_shared.nik IS NOT NULL AS _f_nik_shared")
+        joins.append(
+            f"LEFT JOIN {tables['g_shared']} AS g_shared ON g_shared.source = r.source "
+            f"AND g_shared.nik = {_nik_group_sql('g_ident')}"
+        )
     ctes = [
         *row_ctes,
         f"j AS (SELECT r.*, {', '.join(joined)} FROM {row_last} r {' '.join(joins)})",
     ]
     joined_ctes, last = _chain("k", "j", _joined_stages())
     ctes += joined_ctes
-    final = "WITH " + ",\n".join(ctes) + "\n" + _output_sql(last, with_raw=True)
+    output = _output_sql(last, with_raw=True, shared_flags=shared_flags)
+    final = "WITH " + ",\n".join(ctes) + "\n" + output
     return [*steps, Step(target, final)]
+
+
+def _nik_group_sql(ident: str) -> str:
+    """SQL: the (source, NIK) group of a record, from its g_ident row ``ident``: its NIK, or the
+    digits of a NIK kept out of ``nik`` (equal to the KK number, or rounded by a float)."""
+    return (
+        f"CASE WHEN {ident}.nik IS NOT NULL THEN {ident}.nik "
+        f"WHEN {ident}._f_nik_equals_kk OR {ident}._f_nik_float_rounded "
+        f"THEN {ident}._nik_digits END"
+    )
+
+
+def _shared_groups_sql(source: str, groups: Mapping[str, _Group], tables: Mapping[str, str]) -> str:
+    """SELECT of the shared (source, NIK) groups: records with a valid NIK and a name, holding
+    different names and not one common birth date (the rule of
+    :mod:`povlink.standardise.shared`), read from the group tables of NIK, name and date."""
+    joins = " ".join(
+        f"JOIN {tables[name]} AS {name} ON "
+        + " AND ".join(f"{name}.{k} = coalesce(s.{k}, '')" for k in groups[name].keys)
+        for name in ("g_ident", "g_name", "g_date")
+    )
+    return (
+        f"SELECT s.source, g_ident.nik FROM {source} AS s {joins} "
+        "WHERE g_ident.nik IS NOT NULL AND g_name.full_name IS NOT NULL "
+        "GROUP BY s.source, g_ident.nik "
+        "HAVING min(g_name.full_name) <> max(g_name.full_name) AND NOT coalesce("
+        "min(g_date.birth_date) = max(g_date.birth_date) "
+        "AND count(g_date.birth_date) = count(*), false)"
+    )
 
 
 def _nest(relation: str, stages: list[Columns]) -> str:

@@ -6,13 +6,15 @@ household head's NIK copied to the members). Every record of a shared group carr
 including records whose NIK was kept out of ``nik`` (equal to the KK number, or rounded by a
 float) while their cleaned digits are the group's.
 
-This is a pass of its own over a standardised table, after the per-record rules: it reads only
-the standardised table (the digits of a record without ``nik`` come from its raw NIK through the
-NIK group's own stages) and changes only the records whose flag is wrong. So the whole-table
-statement runs it once over every group, an incremental refresh over the groups it touched, and
-the single-record path never (one record shares a NIK with nobody). ``nik_shared`` is the last
-flag of :data:`~povlink.standardise.QUALITY_FLAGS`, so adding it at the end of ``quality_flags``
-keeps their order.
+Here it is a pass of its own over a standardised table, after the per-record rules: it reads
+only the standardised table (the digits of a record without ``nik`` come from its raw NIK through
+the NIK group's own stages) and changes only the records whose flag is wrong. An incremental
+refresh runs it over the groups it touched; the single-record path never (one record shares a NIK
+with nobody). A whole-table standardisation applies the same rule inside its last statement
+(:func:`povlink.standardise.pipeline.table_steps` with ``shared_flags``): an UPDATE of a table
+just written to the registry file would make DuckDB rewrite the whole table at commit.
+``nik_shared`` is the last flag of :data:`~povlink.standardise.QUALITY_FLAGS`, so adding it at the
+end of ``quality_flags`` keeps their order.
 
 >>> "UPDATE" in shared_nik_update_sql("std")
 True

@@ -15,7 +15,6 @@ from povlink.engine import Engine, quote_identifier
 from povlink.exceptions import SourceError
 from povlink.standardise.pipeline import check_date_order, table_steps
 from povlink.standardise.regions import RegionTable, load_regions
-from povlink.standardise.shared import shared_nik_update_sql
 
 __all__ = ["run_table_steps", "source_columns", "standardise_table"]
 
@@ -52,10 +51,12 @@ def run_table_steps(
     regions: RegionTable,
     date_order: str | Mapping[str, str],
     temporary: bool = False,
+    shared_flags: bool = False,
 ) -> None:
-    """Write the per-record standardisation of ``relation`` to ``target_table`` (no table-level
-    flags; a temporary table if ``temporary``), through helper tables that are dropped
-    afterwards. Call inside a transaction."""
+    """Write the per-record standardisation of ``relation`` to ``target_table`` (a temporary
+    table if ``temporary``), through helper tables that are dropped afterwards. The table-level
+    flag ``nik_shared`` is set over the whole of ``relation`` if ``shared_flags``, else left out.
+    Call inside a transaction."""
     prefix = f"_povlink_std_{uuid.uuid4().hex[:12]}_"
     regions_table = f"{prefix}regions"
     steps = table_steps(
@@ -65,6 +66,7 @@ def run_table_steps(
         target=target_table,
         prefix=prefix,
         date_order=date_order,
+        shared_flags=shared_flags,
     )
     helpers = [regions_table, *(step.table for step in steps[:-1])]
     try:
@@ -111,5 +113,5 @@ def standardise_table(
             regions=table,
             date_order=date_order,
             temporary=temporary,
+            shared_flags=True,  # in the last statement: an UPDATE would rewrite a stored table
         )
-        engine.execute(shared_nik_update_sql(quote_identifier(target_table)))
