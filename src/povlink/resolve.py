@@ -155,7 +155,8 @@ def resolve_project(
         # Splink works in its own in-memory engine (see Engine.copy_table for why).
         # The workspace receives only the records it needs: all of them to train or to score
         # everything, the changed records and their blocking candidates to score incrementally.
-        with _workspace(config) as work:
+        full_workspace = changes is None and config.engine.memory_limit is None
+        with _workspace(config) as work, _registry_memory_capped(e, enabled=full_workspace):
             with stages.stage("train"):
                 model, trained = _model(work, registry, run, config, retrain=retrain)
                 _term_frequencies(work, registry, model, trained=trained)
@@ -279,6 +280,27 @@ def _drop_scratch_tables(registry: Registry) -> None:
     )
     for (name,) in names:
         e.drop_table(name)
+
+
+#: The registry engine's memory while the workspace holds every record (no limit configured).
+REGISTRY_MEMORY_DURING_LINKAGE = "1GiB"
+
+
+@contextmanager
+def _registry_memory_capped(e: Engine, *, enabled: bool) -> Iterator[None]:
+    """While the linkage workspace holds every record, the registry engine only copies tables
+    in and out: cap its memory so that DuckDB gives back the blocks it cached (stored blocks are
+    read again from the file, temporary data spills). At 2.37M records the run's peak went from
+    9.1 to 7.7 GiB, at the same speed. Only for an engine left at DuckDB's default limit, which
+    is restored afterwards (a configured limit is the user's to keep)."""
+    if not enabled:
+        yield
+        return
+    e.execute(f"SET memory_limit = '{REGISTRY_MEMORY_DURING_LINKAGE}'")
+    try:
+        yield
+    finally:
+        e.execute("RESET memory_limit")
 
 
 @contextmanager

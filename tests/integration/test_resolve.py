@@ -239,3 +239,25 @@ def test_report_evaluate_and_history_commands(
     assert "created" in out
     assert main(["history", config, "P999999999"]) == 2
     assert "person 'P999999999' is not in the registry" in capsys.readouterr().err
+
+
+def test_registry_memory_is_capped_during_linkage_and_restored() -> None:
+    """The registry engine holds 1 GiB while the workspace links, its default again afterwards,
+    also when the linkage fails."""
+    from povlink.engine import Engine
+    from povlink.resolve import _registry_memory_capped
+
+    with Engine() as e:
+
+        def limit() -> str:
+            return str(e.scalar("SELECT current_setting('memory_limit')"))
+
+        default = limit()
+        with _registry_memory_capped(e, enabled=True):
+            assert limit() == "1.0 GiB"
+        assert limit() == default
+        with pytest.raises(RuntimeError), _registry_memory_capped(e, enabled=True):
+            raise RuntimeError("linkage failed")
+        assert limit() == default
+        with _registry_memory_capped(e, enabled=False):
+            assert limit() == default
