@@ -1,11 +1,34 @@
-"""Hand-built engine tables for tests of the stages that read ``standardised``."""
+"""Hand-built engine tables for tests: raw records to standardise, and ``standardised``."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
 from povlink.engine import Engine, quote_identifier
-from povlink.schema import StandardisedRecord, sql_columns
+from povlink.schema import CANONICAL_FIELDS, StandardisedRecord, sql_columns
+
+
+def load_raw_records(
+    engine: Engine, name: str, records: Mapping[str, Mapping[str, str | None]]
+) -> None:
+    """Table ``name`` of raw records (record id -> fields, ``source`` among them), every
+    canonical field a text column: the input of the standardisation."""
+    frame = pd.DataFrame(
+        [
+            {"record_id": rid, "source": r.get("source")} | {f: r.get(f) for f in CANONICAL_FIELDS}
+            for rid, r in records.items()
+        ],
+        columns=["record_id", "source", *CANONICAL_FIELDS],
+        dtype=object,
+    )
+    engine.register(f"{name}_frame", frame)
+    casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in frame.columns)
+    try:
+        engine.create_table(name, f"SELECT {casts} FROM {name}_frame")
+    finally:
+        engine.unregister(f"{name}_frame")
 
 
 def load_standardised(engine: Engine, frame: pd.DataFrame) -> None:

@@ -22,6 +22,7 @@ from povlink.standardise import (
     standardise_table,
 )
 from tests.strategies import any_text, birth_dates, identity_numbers, person_names, raw_records
+from tests.tables import load_raw_records
 
 #: Each example plans a large SQL statement (a few tenths of a second), so examples are few and
 #: derandomised: the same examples every run, a stable runtime, and failures that reproduce.
@@ -187,21 +188,6 @@ def _edits(
     return before, after
 
 
-def _raw_table(engine: Engine, name: str, records: dict[str, dict[str, str | None]]) -> None:
-    frame = pd.DataFrame(
-        [
-            {"record_id": rid, "source": r.get("source")} | {f: r.get(f) for f in CANONICAL_FIELDS}
-            for rid, r in records.items()
-        ],
-        columns=["record_id", "source", *CANONICAL_FIELDS],
-        dtype=object,
-    )
-    engine.register(f"{name}_frame", frame)
-    casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in frame.columns)
-    engine.create_table(name, f"SELECT {casts} FROM {name}_frame")
-    engine.unregister(f"{name}_frame")
-
-
 @settings(SLOW, max_examples=12)
 @given(_edits())
 def test_incremental_standardisation_equals_the_whole_table(
@@ -212,8 +198,8 @@ def test_incremental_standardisation_equals_the_whole_table(
     before, after = edits
     orders = {"dinkes": "mdy"}
     with Engine() as engine:
-        _raw_table(engine, "old", before)
-        _raw_table(engine, "new", after)
+        load_raw_records(engine, "old", before)
+        load_raw_records(engine, "new", after)
         standardise_table(engine, "old", "previous", date_order=orders)
         standardise_table(engine, "new", "expected", date_order=orders)
         expected = engine.rows("SELECT * FROM expected ORDER BY record_id")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from povlink.engine import Engine
-from povlink.schema import CANONICAL_FIELDS
 from povlink.standardise import StandardiseChanges, standardise_changed, standardise_table
+from tests.tables import load_raw_records
 
 ORDERS = {"dinkes": "mdy"}
 
@@ -35,22 +34,6 @@ FAMILY: dict[str, dict[str, str | None]] = {
 }
 
 
-def _load(engine: Engine, name: str, records: Mapping[str, Mapping[str, str | None]]) -> None:
-    """Table ``name`` of raw records (record id -> fields), every column text."""
-    frame = pd.DataFrame(
-        [
-            {"record_id": rid, "source": r.get("source")} | {f: r.get(f) for f in CANONICAL_FIELDS}
-            for rid, r in records.items()
-        ],
-        columns=["record_id", "source", *CANONICAL_FIELDS],
-        dtype=object,
-    )
-    engine.register(f"{name}_frame", frame)
-    casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in frame.columns)
-    engine.create_table(name, f"SELECT {casts} FROM {name}_frame")
-    engine.unregister(f"{name}_frame")
-
-
 def _rows(engine: Engine, table: str) -> list[tuple[Any, ...]]:
     return engine.rows(f"SELECT * FROM {table} ORDER BY record_id")
 
@@ -69,8 +52,8 @@ def _refresh(
     in_place: bool,
 ) -> StandardiseChanges:
     """Standardise ``before``, refresh it to ``after``; assert it equals a whole-table run."""
-    _load(engine, "old", before)
-    _load(engine, "new", after)
+    load_raw_records(engine, "old", before)
+    load_raw_records(engine, "new", after)
     standardise_table(engine, "old", "previous", date_order=ORDERS)
     standardise_table(engine, "new", "expected", date_order=ORDERS)
     target = "previous" if in_place else "refreshed"
@@ -102,10 +85,10 @@ def test_added_changed_and_removed_records(engine: Engine, in_place: bool) -> No
 
 def test_a_new_table_leaves_the_previous_one_alone(engine: Engine) -> None:
     """Without in-place, the previous table keeps its rows."""
-    _load(engine, "old", FAMILY)
+    load_raw_records(engine, "old", FAMILY)
     standardise_table(engine, "old", "previous")
     before = _rows(engine, "previous")
-    _load(engine, "new", {"x:1": {"source": "x", "full_name": "Eko"}})
+    load_raw_records(engine, "new", {"x:1": {"source": "x", "full_name": "Eko"}})
     standardise_changed(engine, "new", "previous", "refreshed")
     assert _rows(engine, "previous") == before
     assert [r[0] for r in _rows(engine, "refreshed")] == ["x:1"]
@@ -131,7 +114,7 @@ def test_an_added_record_makes_its_nik_group_shared(engine: Engine) -> None:
 def test_a_removed_record_can_end_the_sharing(engine: Engine) -> None:
     """Without the son, the father's NIK is his alone again, also on the record kept out of nik."""
     after = {k: v for k, v in FAMILY.items() if k != "a:2"}
-    _load(engine, "before", FAMILY)
+    load_raw_records(engine, "before", FAMILY)
     standardise_table(engine, "before", "first")
     assert {"a:1", "a:2", "a:5"} <= _shared(engine, "first")
     _refresh(engine, FAMILY, after, in_place=True)
@@ -184,7 +167,7 @@ def test_columns_the_source_table_lacks_are_null_in_both(engine: Engine) -> None
 
 def test_another_layout_falls_back_to_the_whole_table(engine: Engine) -> None:
     """A previous table written by another version is not trusted: everything is standardised."""
-    _load(engine, "new", FAMILY)
+    load_raw_records(engine, "new", FAMILY)
     engine.execute("CREATE TABLE previous AS SELECT 'a:1' AS record_id, 'a' AS source")
     standardise_table(engine, "new", "expected")
     changes = standardise_changed(engine, "new", "previous", "previous")
@@ -196,7 +179,7 @@ def test_another_layout_falls_back_to_the_whole_table(engine: Engine) -> None:
 
 def test_a_repeated_record_id_falls_back_to_the_whole_table(engine: Engine) -> None:
     """Records are matched on record_id; when one repeats, the whole table is standardised."""
-    _load(engine, "old", FAMILY)
+    load_raw_records(engine, "old", FAMILY)
     standardise_table(engine, "old", "previous")
     engine.execute("CREATE TABLE new AS SELECT * FROM old UNION ALL SELECT * FROM old")
     standardise_table(engine, "new", "expected")
@@ -219,8 +202,8 @@ def test_changes_and_previous_rows_are_written(engine: Engine) -> None:
     after = {k: v for k, v in before.items() if k != "a:1"} | {
         "a:9": {"source": "a", "nik": "3374015708500002", "full_name": "Ani", "birth_date": "1990"}
     }
-    _load(engine, "old", before)
-    _load(engine, "new", after)
+    load_raw_records(engine, "old", before)
+    load_raw_records(engine, "new", after)
     standardise_table(engine, "old", "previous", date_order=ORDERS)
     original = _rows(engine, "previous")
     standardise_changed(
