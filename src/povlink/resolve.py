@@ -248,7 +248,6 @@ def resolve_project(
             n_persons = e.scalar("SELECT count(DISTINCT person_id) FROM persons")
             n_households = e.scalar("SELECT count(DISTINCT household_id) FROM persons")
             n_links = e.count("links")
-            _drop_scratch_tables(registry)
         summary = ResolveSummary(
             run_id=run.run_id,
             records=n_records,
@@ -268,18 +267,6 @@ def resolve_project(
         )
         run.summary.update(summary.to_dict())
     return summary
-
-
-def _drop_scratch_tables(registry: Registry) -> None:
-    """Drop the stages' working tables (named ``__...``) before the run commits: written to the
-    file, the person, household and event tables of one run cost seconds at every commit."""
-    e = registry.engine
-    names = e.rows(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-        "AND starts_with(table_name, '__')"
-    )
-    for (name,) in names:
-        e.drop_table(name)
 
 
 #: The registry engine's memory while the workspace holds every record (no limit configured).

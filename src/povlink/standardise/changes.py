@@ -110,9 +110,11 @@ def standardise_changed(
     row for each record ``added``, ``changed`` or ``removed``, and for each other current record
     of a touched NIK group (``flags``: its ``nik_shared`` flag was evaluated again, whether or not
     it changed). Every current record missing there has the row it had in ``previous_table``.
-    ``previous_rows_output`` names a temporary table to write with the previous rows of the
-    changed, removed and ``flags`` records, as they were before the refresh: with the unchanged
-    rows of the result they make up ``previous_table`` again, after an update in place too.
+    (After a fall-back to the whole table, every previous record is listed ``removed`` and every
+    current one ``added``.) ``previous_rows_output`` names a temporary table to write with the
+    previous rows of the changed, removed and ``flags`` records, as they were before the
+    refresh: with the unchanged rows of the result they make up ``previous_table`` again, after
+    an update in place too.
 
     Raises what ``standardise_table`` raises, for the same reasons.
     """
@@ -141,10 +143,6 @@ def standardise_changed(
                 engine, source_table, target_table, regions=table, date_order=date_order
             )
             if changes_output is not None:
-                engine.execute(
-                    f"DELETE FROM {quote_identifier(changes_output)} WHERE record_id IN "
-                    f"(SELECT record_id FROM {target})"
-                )
                 engine.execute(
                     f"INSERT INTO {quote_identifier(changes_output)} "
                     f"SELECT DISTINCT record_id, 'added' FROM {target}"
