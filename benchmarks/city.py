@@ -17,7 +17,6 @@ conclusions; absolute seconds depend on what else the machine runs.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import math
 import shutil
@@ -26,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _common import measure, median_of, write_results
+from _common import change_one_percent, measure, median_of, write_results
 
 RESOLVE = """
 import time
@@ -90,28 +89,6 @@ def generate(folder: Path, households: int, seed: int, whole_city: bool) -> dict
         EXTRA = {{"records": city.records}}
         """
     )
-
-
-def change_one_percent(folder: Path, total_records: int) -> int:
-    """Retype the name of 1% of all records, all in the largest csv list; return how many."""
-    from povlink.config import load_project
-
-    config = load_project(folder / "povlink.toml")
-    csv_sources = [s for s in config.sources if s.path and s.path.suffix == ".csv"]
-    source = max(csv_sources, key=lambda s: s.path.stat().st_size if s.path else 0)
-    assert source.path is not None
-    encoding = source.options.encoding
-    delimiter = source.options.delimiter or ","
-    with source.path.open(encoding=encoding, newline="") as f:
-        rows = list(csv.reader(f, delimiter=delimiter))
-    name_column = source.mapped_columns()["full_name"][0]
-    name = rows[0].index(name_column)
-    wanted = max(1, total_records // 100)
-    for row in rows[1 : 1 + wanted]:
-        row[name] = row[name] + " X"
-    with source.path.open("w", encoding=encoding, newline="") as f:
-        csv.writer(f, delimiter=delimiter, lineterminator="\n").writerows(rows)
-    return min(wanted, len(rows) - 1)
 
 
 def one_size(
