@@ -148,6 +148,24 @@ def test_a_record_moved_to_another_source_is_changed(engine: Engine) -> None:
     assert changes.changed == 1
 
 
+def test_a_value_moved_to_another_field_or_emptied_is_changed(engine: Engine) -> None:
+    """The raw values are compared field by field (through a hash of them all): the same text
+    under another field, or an empty text where there was none, is a change."""
+    before = {
+        "a:1": {"source": "a", "full_name": "Budi", "mother_name": None},
+        "a:2": {"source": "a", "full_name": "Siti", "address": None},
+        "a:3": {"source": "a", "rt": "01", "rw": None},
+    }
+    after = {
+        "a:1": {"source": "a", "full_name": None, "mother_name": "Budi"},
+        "a:2": {"source": "a", "full_name": "Siti", "address": ""},
+        "a:3": {"source": "a", "rt": "0", "rw": "1"},
+    }
+    changes = _refresh(engine, before, after, in_place=True)
+    assert (changes.added, changes.changed, changes.removed) == (0, 3, 0)
+    assert _refresh(engine, after, after, in_place=False).changed == 0
+
+
 def test_columns_the_source_table_lacks_are_null_in_both(engine: Engine) -> None:
     """A source table with a few canonical columns compares its missing fields as NULL."""
     engine.execute(
