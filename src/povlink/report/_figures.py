@@ -49,7 +49,8 @@ def summary(engine: Engine, t: WorkingTables, reference: str | None) -> pd.DataF
         + ", CASE WHEN h.program_households = 0 THEN NULL "
         "ELSE h.program_list_households * 1.0 / h.program_households "
         "END AS program_overcount_ratio FROM "
-        f"(SELECT count(*) AS records, count(DISTINCT person_id) AS persons FROM {t.rec}) r, "
+        f"(SELECT count(*) AS records, (SELECT count(*) FROM {t.person}) AS persons "
+        f"FROM {t.rec}) r, "
         f"(SELECT count(*) AS lists FROM {t.src}) s, "
         f"(SELECT count(DISTINCT source) AS program_lists FROM {t.src_prog}) p, "
         "(SELECT count(*) AS households, "
@@ -66,35 +67,40 @@ def summary(engine: Engine, t: WorkingTables, reference: str | None) -> pd.DataF
 
 def sources(engine: Engine, t: WorkingTables) -> pd.DataFrame:
     """One row per list: records, persons, households, duplicates, NIK problems, singletons."""
+    # Each part is aggregated per list before it meets the list's row, so the distinct counts
+    # group by one column; a singleton is the one record of a person of one record.
     return engine.query(
         "SELECT s.source, s.agency, s.program, "
-        "count(r.record_id) AS records, count(DISTINCT r.person_id) AS persons, "
-        "count(DISTINCT r.household_id) AS households, "
-        "count(r.person_id) - count(DISTINCT r.person_id) AS duplicates, "
-        "count(CASE WHEN n.missing THEN 1 END) AS nik_missing, "
-        "count(CASE WHEN n.invalid THEN 1 END) AS nik_invalid, "
-        "count(CASE WHEN n.inconsistent THEN 1 END) AS nik_inconsistent, "
-        "count(CASE WHEN ps.n = 1 THEN 1 END) AS singletons "
-        f"FROM {t.src} s LEFT JOIN {t.rec} r ON r.source = s.source "
-        "LEFT JOIN ("
-        "SELECT record_id, "
-        "count(CASE WHEN nik_problem = 'missing' THEN 1 END) > 0 AS missing, "
-        "count(CASE WHEN nik_problem = 'invalid' THEN 1 END) > 0 AS invalid, "
-        "count(CASE WHEN nik_problem = 'inconsistent' THEN 1 END) > 0 AS inconsistent "
-        f"FROM {t.rec_flag} GROUP BY record_id) n ON n.record_id = r.record_id "
-        f"LEFT JOIN (SELECT person_id, count(*) AS n FROM {t.rec} "
-        "WHERE person_id IS NOT NULL GROUP BY person_id) ps ON ps.person_id = r.person_id "
-        "GROUP BY s.source, s.agency, s.program ORDER BY s.source"
+        "coalesce(c.records, 0) AS records, coalesce(c.persons, 0) AS persons, "
+        "coalesce(c.households, 0) AS households, coalesce(c.duplicates, 0) AS duplicates, "
+        "coalesce(n.nik_missing, 0) AS nik_missing, coalesce(n.nik_invalid, 0) AS nik_invalid, "
+        "coalesce(n.nik_inconsistent, 0) AS nik_inconsistent, "
+        "coalesce(g.singletons, 0) AS singletons "
+        f"FROM {t.src} s LEFT JOIN ("
+        "SELECT source, count(*) AS records, count(DISTINCT person_id) AS persons, "
+        "count(DISTINCT household_id) AS households, "
+        "count(person_id) - count(DISTINCT person_id) AS duplicates "
+        f"FROM {t.rec} GROUP BY source) c ON c.source = s.source "
+        "LEFT JOIN (SELECT source, "
+        "count(DISTINCT CASE WHEN nik_problem = 'missing' THEN record_id END) AS nik_missing, "
+        "count(DISTINCT CASE WHEN nik_problem = 'invalid' THEN record_id END) AS nik_invalid, "
+        "count(DISTINCT CASE WHEN nik_problem = 'inconsistent' THEN record_id END) "
+        f"AS nik_inconsistent FROM {t.rec_flag} GROUP BY source) n ON n.source = s.source "
+        f"LEFT JOIN (SELECT source, count(*) AS singletons FROM {t.person} WHERE n = 1 "
+        "GROUP BY source) g ON g.source = s.source "
+        "ORDER BY s.source"
     )
 
 
 def overlap(engine: Engine, t: WorkingTables) -> pd.DataFrame:
     """Lists × lists: households named by both (the diagonal: the list's own households)."""
+    # Households counted per set of lists naming them, then each set's pairs of lists.
     pairs = engine.query(
         "SELECT a.source AS source_a, b.source AS source_b, coalesce(p.n, 0) AS households "
         f"FROM {t.src} a CROSS JOIN {t.src} b LEFT JOIN ("
-        "SELECT x.source AS source_a, y.source AS source_b, count(*) AS n "
-        f"FROM {t.hh_src} x JOIN {t.hh_src} y ON y.household_id = x.household_id "
+        "SELECT x.source AS source_a, y.source AS source_b, CAST(sum(c.n) AS BIGINT) AS n "
+        f"FROM (SELECT lists, count(*) AS n FROM {t.hh} GROUP BY lists) c "
+        f"JOIN {t.lists_src} x ON x.lists = c.lists JOIN {t.lists_src} y ON y.lists = c.lists "
         "GROUP BY x.source, y.source) p ON p.source_a = a.source AND p.source_b = b.source "
         "ORDER BY a.source, b.source"
     )
@@ -106,10 +112,16 @@ def overlap(engine: Engine, t: WorkingTables) -> pd.DataFrame:
 
 def programs(engine: Engine, t: WorkingTables) -> pd.DataFrame:
     """One row per program: the lists giving it and the distinct households they reach."""
+    # A household is reached by a program when its set of lists holds a list giving it.
     return engine.query(
         "SELECT sp.program, string_agg(DISTINCT sp.source, ', ' ORDER BY sp.source) AS lists, "
-        "count(DISTINCT hs.household_id) AS households "
-        f"FROM {t.src_prog} sp LEFT JOIN {t.hh_src} hs ON hs.source = sp.source "
+        "any_value(coalesce(h.households, 0)) AS households "
+        f"FROM {t.src_prog} sp LEFT JOIN ("
+        "SELECT r.program, CAST(sum(c.n) AS BIGINT) AS households FROM ("
+        f"SELECT DISTINCT ls.lists, p.program FROM {t.lists_src} ls "
+        f"JOIN {t.src_prog} p ON p.source = ls.source) r "
+        f"JOIN (SELECT lists, count(*) AS n FROM {t.hh} GROUP BY lists) c ON c.lists = r.lists "
+        "GROUP BY r.program) h ON h.program = sp.program "
         "GROUP BY sp.program ORDER BY households DESC, sp.program"
     )
 

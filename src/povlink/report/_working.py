@@ -21,13 +21,21 @@ REGISTER_NAMES: tuple[str, ...] = ("BDT", "DTKS", "DTSEN", "P3KE", "REGSOSEK")
 class WorkingTables:
     """Temporary tables the queries share, dropped when the report is built.
 
-    * ``rec`` – one row per record: source, person, household, region codes, flags;
+    * ``rec`` – one row per record: source, person, household, region codes;
+    * ``person`` – one row per person: its records (``n``) and the first list naming it;
     * ``src`` – every source with its agency and program text;
     * ``src_prog`` – one row per (source, program) after splitting the program text;
-    * ``hh_src`` – one row per (household, source naming it);
-    * ``hh`` – one row per household: lists naming it, program combination, DTKS status, region;
+    * ``src_bit`` – every source's position in a set of lists (from 1);
+    * ``hh_lists`` – one row per household: the set of lists naming it (``lists``, a bitstring);
+    * ``lists_src`` – one row per (set of lists some household has, list in it);
+    * ``hh`` – one row per household: its set of lists, their number, program combination, DTKS
+      status, region;
     * ``rec_flag`` – one row per (record, distinct flag code) with the code's field and NIK kind;
     * ``region`` – the region table.
+
+    Each is built in as few passes as the figures allow: ``rec`` carries only the columns later
+    steps read, the flags are read from ``standardised`` directly (a record's flags and empty
+    fields need no person or household), and ``hh`` is one aggregate per household.
     """
 
     def __init__(self, engine: Engine, regions: pd.DataFrame) -> None:
@@ -64,21 +72,20 @@ class WorkingTables:
         self._registered.append(real)
 
     def create_base(self, reference: str | None) -> None:
-        e = self._engine
         self._register("region_frame", self._regions)
         self._create("region", f"SELECT * FROM {self.region_frame}")
-        have = set(e.columns("standardised"))
-        self._key_fields = {f: c for f, c in KEY_FIELDS.items() if c in have}
-        empties = "".join(
-            f", s.{column} IS NULL AS empty_{field}" for field, column in self._key_fields.items()
-        )
         self._create(
             "rec",
-            "SELECT s.record_id, s.source, p.person_id, h.household_id, "
-            f"s.kelurahan_code, s.kecamatan_code, s.quality_flags{empties} "
+            "SELECT s.source, p.person_id, h.household_id, s.kelurahan_code, s.kecamatan_code "
             "FROM standardised s "
             "LEFT JOIN persons p ON p.record_id = s.record_id "
             "LEFT JOIN households h ON h.record_id = s.record_id",
+        )
+        # A person's records and, for a person of one record, the list naming it (min of one).
+        self._create(
+            "person",
+            f"SELECT person_id, count(*) AS n, min(source) AS source FROM {self.rec} "
+            "WHERE person_id IS NOT NULL GROUP BY person_id",
         )
         self._create(
             "src",
@@ -97,69 +104,86 @@ class WorkingTables:
             f"FROM {self.src}) x) y "
             f"WHERE program <> '' AND NOT regexp_matches(program, {registers})",
         )
+        self._create_households(reference)
+        self._create_flags()
+
+    def _create_households(self, reference: str | None) -> None:
+        # Everything about a household's lists depends only on the set of lists naming it, and a
+        # city has few such sets: each household gets its set as a bitstring (one aggregate over
+        # the records), and the figures of each set are worked out once, on a small table.
         self._create(
-            "hh_src",
-            f"SELECT DISTINCT household_id, source FROM {self.rec} WHERE household_id IS NOT NULL",
+            "src_bit",
+            "SELECT source, CAST(row_number() OVER (ORDER BY source) AS INTEGER) AS bit FROM ("
+            f"SELECT DISTINCT source FROM {self.src} WHERE source IS NOT NULL) s",
+        )
+        bits = max(int(self._engine.scalar(f"SELECT count(*) FROM {self.src_bit}")), 1)
+        self._create(
+            "hh_lists",
+            f"SELECT r.household_id, bitstring_agg(b.bit, 1, {bits}) AS lists "
+            f"FROM {self.rec} r LEFT JOIN {self.src_bit} b ON b.source = r.source "
+            "WHERE r.household_id IS NOT NULL GROUP BY r.household_id",
+        )
+        self._create(
+            "lists_src",
+            f"SELECT k.lists, b.source FROM (SELECT DISTINCT lists FROM {self.hh_lists} "
+            f"WHERE lists IS NOT NULL) k JOIN {self.src_bit} b ON get_bit(k.lists, b.bit - 1) = 1",
         )
         ref = quote_literal(reference) if reference is not None else "NULL"
-        self._create(
-            "hh_kel",
-            "SELECT household_id, kelurahan_code FROM ("
-            "SELECT household_id, kelurahan_code, row_number() OVER ("
-            "PARTITION BY household_id ORDER BY n DESC, kelurahan_code) AS rn FROM ("
-            f"SELECT household_id, kelurahan_code, count(*) AS n FROM {self.rec} "
-            "WHERE household_id IS NOT NULL AND kelurahan_code IS NOT NULL "
-            "GROUP BY household_id, kelurahan_code) c) m WHERE rn = 1",
+        per_set = (
+            "SELECT ls.lists, count(DISTINCT ls.source) AS n_lists, "
+            "count(DISTINCT CASE WHEN sp.source IS NOT NULL THEN ls.source END) "
+            "AS n_program_lists, "
+            f"count(CASE WHEN ls.source = {ref} THEN 1 END) > 0 AS in_reference, "
+            "count(CASE WHEN ls.source IS DISTINCT FROM "
+            f"{ref} AND sp.source IS NOT NULL THEN 1 END) > 0 AS in_city_program, "
+            "string_agg(DISTINCT sp.program, ' + ' ORDER BY sp.program) AS programs, "
+            "count(DISTINCT sp.program) AS n_programs "
+            f"FROM {self.lists_src} ls LEFT JOIN {self.src_prog} sp ON sp.source = ls.source "
+            "GROUP BY ls.lists"
         )
-        self._create(
-            "hh_kec",
-            "SELECT household_id, kecamatan_code FROM ("
-            "SELECT household_id, kecamatan_code, row_number() OVER ("
-            "PARTITION BY household_id ORDER BY n DESC, kecamatan_code) AS rn FROM ("
-            f"SELECT household_id, kecamatan_code, count(*) AS n FROM {self.rec} "
-            "WHERE household_id IS NOT NULL AND kecamatan_code IS NOT NULL "
-            "GROUP BY household_id, kecamatan_code) c) m WHERE rn = 1",
-        )
+        # A household whose records name no list (a NULL source) has an empty set: no lists.
         self._create(
             "hh",
-            "SELECT l.household_id, l.n_lists, l.n_program_lists, l.in_reference, "
-            "l.in_city_program, "
-            "p.programs, coalesce(p.n_programs, 0) AS n_programs, "
+            "SELECT h.household_id, h.lists, coalesce(l.n_lists, 0) AS n_lists, "
+            "coalesce(l.n_program_lists, 0) AS n_program_lists, "
+            "coalesce(l.in_reference, false) AS in_reference, "
+            "coalesce(l.in_city_program, false) AS in_city_program, "
+            "l.programs, coalesce(l.n_programs, 0) AS n_programs, "
             "k.kelurahan_code, coalesce(r.kode_kecamatan, c.kecamatan_code) AS kecamatan_code "
-            "FROM ("
-            "SELECT hs.household_id, count(DISTINCT hs.source) AS n_lists, "
-            "count(DISTINCT CASE WHEN sp.source IS NOT NULL THEN hs.source END) "
-            "AS n_program_lists, "
-            f"count(CASE WHEN hs.source = {ref} THEN 1 END) > 0 AS in_reference, "
-            "count(CASE WHEN hs.source IS DISTINCT FROM "
-            f"{ref} AND sp.source IS NOT NULL THEN 1 END) > 0 AS in_city_program "
-            f"FROM {self.hh_src} hs LEFT JOIN "
-            f"(SELECT DISTINCT source FROM {self.src_prog}) sp ON sp.source = hs.source "
-            "GROUP BY hs.household_id) l "
-            "LEFT JOIN ("
-            "SELECT household_id, "
-            "string_agg(DISTINCT program, ' + ' ORDER BY program) AS programs, "
-            "count(DISTINCT program) AS n_programs "
-            f"FROM {self.hh_src} hs JOIN {self.src_prog} sp ON sp.source = hs.source "
-            "GROUP BY household_id) p ON p.household_id = l.household_id "
-            f"LEFT JOIN {self.hh_kel} k ON k.household_id = l.household_id "
-            f"LEFT JOIN {self.hh_kec} c ON c.household_id = l.household_id "
+            f"FROM {self.hh_lists} h LEFT JOIN ({per_set}) l ON l.lists = h.lists "
+            f"LEFT JOIN ({self._most_common('kelurahan_code')}) k "
+            "ON k.household_id = h.household_id "
+            f"LEFT JOIN ({self._most_common('kecamatan_code')}) c "
+            "ON c.household_id = h.household_id "
             f"LEFT JOIN (SELECT DISTINCT kode_kecamatan, kode_kelurahan FROM {self.region}) r "
             "ON r.kode_kelurahan = k.kelurahan_code",
         )
-        self._create(
-            "rec_code",
-            "SELECT DISTINCT record_id, source, code FROM ("
-            f"SELECT record_id, source, unnest(quality_flags) AS code FROM {self.rec}) f "
-            "WHERE code IS NOT NULL",
+
+    def _most_common(self, column: str) -> str:
+        """Per household, the value of ``column`` most of its records give (ties: the smallest)."""
+        # arg_min over (-count, value) picks the largest count, then the smallest value.
+        return (
+            f"SELECT household_id, arg_min({column}, struct_pack(a := -n, b := {column})) "
+            f"AS {column} FROM (SELECT household_id, {column}, count(*) AS n FROM {self.rec} "
+            f"WHERE household_id IS NOT NULL AND {column} IS NOT NULL "
+            f"GROUP BY household_id, {column}) c GROUP BY household_id"
         )
-        codes = [str(r[0]) for r in e.rows(f"SELECT DISTINCT code FROM {self.rec_code}")]
+
+    def _create_flags(self) -> None:
+        e = self._engine
+        have = set(e.columns("standardised"))
+        self._key_fields = {f: c for f, c in KEY_FIELDS.items() if c in have}
+        codes = [
+            str(r[0])
+            for r in e.rows(
+                "SELECT DISTINCT code FROM (SELECT unnest(quality_flags) AS code "
+                "FROM standardised) f WHERE code IS NOT NULL"
+            )
+        ]
         codes += [f"{field}_missing" for field in self._key_fields]
+        flag_codes = read_flag_codes(str(x) for x in codes)
         code_map = pd.DataFrame(
-            [
-                (c.code, c.field, c.field_order, c.nik_problem, c.description)
-                for c in read_flag_codes(str(x) for x in codes)
-            ],
+            [(c.code, c.field, c.field_order, c.nik_problem, c.description) for c in flag_codes],
             columns=["code", "field", "field_order", "nik_problem", "description"],
         ).astype(
             {
@@ -178,19 +202,25 @@ class WorkingTables:
             "CAST(nik_problem AS VARCHAR) AS nik_problem, "
             f"CAST(description AS VARCHAR) AS description FROM {self.code_frame}",
         )
-        # An empty key field that no flag on the field explains: the agency wrote nothing.
-        missing = " UNION ".join(
-            f"SELECT r.record_id, r.source, '{field}_missing' AS code FROM {self.rec} r "
-            f"WHERE r.empty_{field} AND NOT EXISTS (SELECT 1 FROM {self.rec_code} c "
-            f"JOIN {self.code_map} m ON m.code = c.code "
-            f"WHERE c.record_id = r.record_id AND m.field = '{field}')"
-            for field in self._key_fields
-        )
-        union = f" UNION {missing}" if missing else ""
+        # A record's codes, each once (record IDs are unique, see docs/tables.md), then one
+        # `<field>_missing` per empty key field that no flag on the field explains: the agency
+        # wrote nothing. Such a code is never among the record's own codes (it would explain the
+        # empty field), so the parts need no de-duplication. Only rows with a flag or an empty
+        # field are unnested: building lists for every record costs more than scanning again.
+        parts = [
+            "SELECT record_id, source, unnest(list_distinct(quality_flags)) AS code "
+            "FROM standardised WHERE len(quality_flags) > 0"
+        ]
+        flags = "coalesce(quality_flags, CAST([] AS VARCHAR[]))"
+        for field, column in self._key_fields.items():
+            on_field = ", ".join(quote_literal(c.code) for c in flag_codes if c.field == field)
+            parts.append(
+                f"SELECT record_id, source, '{field}_missing' AS code FROM standardised "
+                f"WHERE {column} IS NULL AND NOT list_has_any({flags}, [{on_field}])"
+            )
         self._create(
             "rec_flag",
             "SELECT f.record_id, f.source, f.code, m.field, m.field_order, m.nik_problem, "
-            "m.description "
-            f"FROM (SELECT record_id, source, code FROM {self.rec_code}{union}) f "
+            f"m.description FROM ({' UNION ALL '.join(parts)}) f "
             f"JOIN {self.code_map} m ON m.code = f.code",
         )
