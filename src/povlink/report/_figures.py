@@ -67,27 +67,33 @@ def summary(engine: Engine, t: WorkingTables, reference: str | None) -> pd.DataF
 
 def sources(engine: Engine, t: WorkingTables) -> pd.DataFrame:
     """One row per list: records, persons, households, duplicates, NIK problems, singletons."""
-    # Each part is aggregated per list before it meets the list's row, so the distinct counts
-    # group by one column; a singleton is the one record of a person of one record.
+    # A list's persons and households are those whose set of lists holds it, so they are counted
+    # per set and summed; a singleton is a person of one record (its set is that record's list).
     return engine.query(
         "SELECT s.source, s.agency, s.program, "
-        "coalesce(c.records, 0) AS records, coalesce(c.persons, 0) AS persons, "
-        "coalesce(c.households, 0) AS households, coalesce(c.duplicates, 0) AS duplicates, "
+        "coalesce(c.records, 0) AS records, coalesce(p.persons, 0) AS persons, "
+        "coalesce(h.households, 0) AS households, "
+        "coalesce(c.with_person, 0) - coalesce(p.persons, 0) AS duplicates, "
         "coalesce(n.nik_missing, 0) AS nik_missing, coalesce(n.nik_invalid, 0) AS nik_invalid, "
         "coalesce(n.nik_inconsistent, 0) AS nik_inconsistent, "
-        "coalesce(g.singletons, 0) AS singletons "
+        "coalesce(p.singletons, 0) AS singletons "
         f"FROM {t.src} s LEFT JOIN ("
-        "SELECT source, count(*) AS records, count(DISTINCT person_id) AS persons, "
-        "count(DISTINCT household_id) AS households, "
-        "count(person_id) - count(DISTINCT person_id) AS duplicates "
+        "SELECT source, count(*) AS records, count(person_id) AS with_person "
         f"FROM {t.rec} GROUP BY source) c ON c.source = s.source "
+        "LEFT JOIN (SELECT ls.source, CAST(sum(g.persons) AS BIGINT) AS persons, "
+        "CAST(sum(g.singletons) AS BIGINT) AS singletons FROM ("
+        "SELECT lists, count(*) AS persons, count(CASE WHEN n = 1 THEN 1 END) AS singletons "
+        f"FROM {t.person} GROUP BY lists) g JOIN {t.lists_src} ls ON ls.lists = g.lists "
+        "GROUP BY ls.source) p ON p.source = s.source "
+        "LEFT JOIN (SELECT ls.source, CAST(sum(g.households) AS BIGINT) AS households FROM ("
+        f"SELECT lists, count(*) AS households FROM {t.hh} GROUP BY lists) g "
+        f"JOIN {t.lists_src} ls ON ls.lists = g.lists GROUP BY ls.source) h "
+        "ON h.source = s.source "
         "LEFT JOIN (SELECT source, "
         "count(DISTINCT CASE WHEN nik_problem = 'missing' THEN record_id END) AS nik_missing, "
         "count(DISTINCT CASE WHEN nik_problem = 'invalid' THEN record_id END) AS nik_invalid, "
         "count(DISTINCT CASE WHEN nik_problem = 'inconsistent' THEN record_id END) "
         f"AS nik_inconsistent FROM {t.rec_flag} GROUP BY source) n ON n.source = s.source "
-        f"LEFT JOIN (SELECT source, count(*) AS singletons FROM {t.person} WHERE n = 1 "
-        "GROUP BY source) g ON g.source = s.source "
         "ORDER BY s.source"
     )
 

@@ -22,12 +22,12 @@ class WorkingTables:
     """Temporary tables the queries share, dropped when the report is built.
 
     * ``rec`` – one row per record: source, person, household, region codes;
-    * ``person`` – one row per person: its records (``n``) and the first list naming it;
     * ``src`` – every source with its agency and program text;
     * ``src_prog`` – one row per (source, program) after splitting the program text;
     * ``src_bit`` – every source's position in a set of lists (from 1);
     * ``hh_lists`` – one row per household: the set of lists naming it (``lists``, a bitstring);
-    * ``lists_src`` – one row per (set of lists some household has, list in it);
+    * ``person`` – one row per person: the set of lists naming it, its records (``n``);
+    * ``lists_src`` – one row per (set of lists some household or person has, list in it);
     * ``hh`` – one row per household: its set of lists, their number, program combination, DTKS
       status, region;
     * ``rec_flag`` – one row per (record, distinct flag code) with the code's field and NIK kind;
@@ -81,12 +81,6 @@ class WorkingTables:
             "LEFT JOIN persons p ON p.record_id = s.record_id "
             "LEFT JOIN households h ON h.record_id = s.record_id",
         )
-        # A person's records and, for a person of one record, the list naming it (min of one).
-        self._create(
-            "person",
-            f"SELECT person_id, count(*) AS n, min(source) AS source FROM {self.rec} "
-            "WHERE person_id IS NOT NULL GROUP BY person_id",
-        )
         self._create(
             "src",
             "SELECT n.source, s.agency, s.program FROM "
@@ -123,10 +117,18 @@ class WorkingTables:
             f"FROM {self.rec} r LEFT JOIN {self.src_bit} b ON b.source = r.source "
             "WHERE r.household_id IS NOT NULL GROUP BY r.household_id",
         )
+        # The same for persons, with each person's number of records.
+        self._create(
+            "person",
+            f"SELECT r.person_id, bitstring_agg(b.bit, 1, {bits}) AS lists, count(*) AS n "
+            f"FROM {self.rec} r LEFT JOIN {self.src_bit} b ON b.source = r.source "
+            "WHERE r.person_id IS NOT NULL GROUP BY r.person_id",
+        )
         self._create(
             "lists_src",
-            f"SELECT k.lists, b.source FROM (SELECT DISTINCT lists FROM {self.hh_lists} "
-            f"WHERE lists IS NOT NULL) k JOIN {self.src_bit} b ON get_bit(k.lists, b.bit - 1) = 1",
+            f"SELECT k.lists, b.source FROM (SELECT lists FROM {self.hh_lists} "
+            f"UNION SELECT lists FROM {self.person}) k "
+            f"JOIN {self.src_bit} b ON get_bit(k.lists, b.bit - 1) = 1",
         )
         ref = quote_literal(reference) if reference is not None else "NULL"
         per_set = (
