@@ -526,7 +526,6 @@ def _assign(
         f"""
         SELECT c.record_id, a.pid AS {q(id_column)}
         FROM {q(n("clusters"))} AS c JOIN {q(n("assigned"))} AS a ON c.cluster_id = a.cluster_id
-        ORDER BY c.record_id
         """,
         temporary=temporary,
     )

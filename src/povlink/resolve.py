@@ -356,13 +356,20 @@ def _carry_ids_forward(
     )
     if affected is None:
         return result
-    kept = f"SELECT record_id, {id_column} FROM persons WHERE NOT ({inside})"
-    unchanged_ids = int(e.scalar(f"SELECT count(DISTINCT {id_column}) FROM ({kept})"))
-    e.execute(f"INSERT INTO __{kind}_ids {kept}")
+    # The records outside keep their IDs: selected once, counted and added in one pass each.
+    kept = f"__{kind}_ids_kept"
+    e.create_table(
+        kept, f"SELECT record_id, {id_column} FROM persons WHERE NOT ({inside})", temporary=True
+    )
+    kept_records, unchanged_ids = (
+        int(v) for v in e.rows(f"SELECT count(*), count(DISTINCT {id_column}) FROM {kept}")[0]
+    )
+    e.execute(f"INSERT INTO __{kind}_ids SELECT * FROM {kept}")
+    e.drop_table(kept)
     e.drop_table(clusters)
     return StableIdResult(
         last_issued=result.last_issued,
-        records=result.records + int(e.scalar(f"SELECT count(*) FROM ({kept})")),
+        records=result.records + kept_records,
         ids=result.ids + unchanged_ids,
         carried_forward=result.carried_forward + unchanged_ids,
         created=result.created,

@@ -43,7 +43,8 @@ def cluster_records(
     """Group the records of ``table`` into persons and write ``output`` (a temporary table if
     ``temporary``).
 
-    ``output`` has one row per record of ``table`` (singletons included), ordered by record id:
+    ``output`` has one row per record of ``table`` (singletons included), in no particular order
+    (sorting a million record ids cost more CPU than the rest of this step; order when reading):
     ``record_id``; ``cluster_id``, the smallest record id of its cluster (so the same links give
     the same ids); and ``cluster_confidence``, the highest match probability linking the record
     inside its cluster, or for a record alone, one minus the highest match probability of any pair
@@ -113,7 +114,6 @@ def cluster_records(
             LEFT JOIN split AS s ON s.record_id = r.record_id
             LEFT JOIN linked AS l ON l.record_id = r.record_id
             LEFT JOIN unlinked AS u ON u.record_id = r.record_id
-            ORDER BY r.record_id
             """,
             temporary=temporary,
         )
@@ -220,7 +220,6 @@ def recluster_records(
             SELECT k.record_id, n.cluster_id,
                    CAST(k.cluster_confidence AS DOUBLE) AS cluster_confidence
             FROM kept AS k JOIN named AS n ON n.person_id IS NOT DISTINCT FROM k.person_id
-            ORDER BY record_id
             """,
             temporary=temporary,
         )
