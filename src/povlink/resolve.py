@@ -644,10 +644,12 @@ def _update_id_history(registry: Registry, run: Run, *, scope: str | None = None
     ``scope`` (as for :func:`_store_persons`) limits both to those records."""
     e = registry.engine
     if not registry.has_table("id_history"):
+        # In record order without sorting again: `persons` was just written sorted, and the
+        # engine keeps insertion order (preserve_insertion_order, see Engine).
         registry.replace_table(
             "id_history",
             f"SELECT record_id, person_id, household_id, CAST({run.run_id} AS BIGINT) AS run_from, "
-            "CAST(NULL AS BIGINT) AS run_to FROM persons ORDER BY record_id",
+            "CAST(NULL AS BIGINT) AS run_to FROM persons",
         )
         return
     e.execute(

@@ -153,7 +153,7 @@ def _predict(
         engine.create_table(
             output,
             f"SELECT {columns} FROM {quote_identifier(scored.physical_name)} "
-            f"WHERE match_probability >= {PAIR_FLOOR!r} ORDER BY unique_id_l, unique_id_r",
+            f"WHERE match_probability >= {PAIR_FLOOR!r}",
         )
         for column in term_frequency_columns(model):
             engine.drop_table(f"__povlink_tf_{column}")
