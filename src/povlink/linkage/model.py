@@ -105,7 +105,10 @@ class LinkageModel:
         loose_pairs_per_record: budget of pairs, per record, for the looser blocking rules
             (:data:`~povlink.linkage.blocking.LOOSE_RULES`), which are chosen at fit time;
             never less than ``min_pairs_for_loose_blocking`` (cheap on any machine) nor more
-            than ``max_pairs_for_loose_blocking``.
+            than ``max_pairs_for_loose_blocking``. On the synthetic city of 947,187 records, a
+            budget of 2 per record added ``mother_name`` with ``birth_year``: 753,004 more
+            pairs to score (18% of all) for 6 of 365,475 true pairs that no other rule found;
+            1 per record leaves it out.
         blocking_rules: SQL blocking rules (``l.x = r.x ...``) replacing povlink's own
             prediction rules; ``None`` uses :data:`~povlink.linkage.blocking.PREDICTION_RULES`.
 
@@ -121,7 +124,7 @@ class LinkageModel:
         max_pairs_for_u: float = 1e6,
         max_pairs_for_em: float = 1e6,
         prior_recall: float | None = None,
-        loose_pairs_per_record: float = 2,
+        loose_pairs_per_record: float = 1,
         min_pairs_for_loose_blocking: float = 5e5,
         max_pairs_for_loose_blocking: float = 1e7,
         blocking_rules: Sequence[str] | None = None,
