@@ -8,8 +8,11 @@ record belonged to (:mod:`povlink.standardise.shared`); the other groups kept th
 their flags stand.
 
 A record is *the same* when the previous table has a row with its ``record_id``, its ``source``
-and, for every canonical field, the same raw text (``<field>_raw``, NULL equal to NULL): the
-standardised values depend on nothing else but the options and today's date.
+and, for every canonical field, the same raw text (NULL equal to NULL): the standardised values
+depend on nothing else but the options and today's date. The previous table keeps no copy of the
+raw text, only its hash (``raw_hash``, :func:`~povlink.standardise.pipeline.raw_hash_sql`), so
+the records are compared by hash: a changed record passes for the same only by a collision, at
+odds of about one in 2^64.
 """
 
 from __future__ import annotations
@@ -19,8 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from povlink.engine import Engine, quote_identifier
-from povlink.schema import CANONICAL_FIELDS, STANDARDISED_FIELDS, StandardisedRecord, sql_columns
-from povlink.standardise.pipeline import check_date_order, source_sql
+from povlink.schema import STANDARDISED_FIELDS, StandardisedRecord, sql_columns
+from povlink.standardise.pipeline import (
+    check_date_order,
+    raw_hash_sql,
+    source_sql,
+    stored_extra_columns,
+)
 from povlink.standardise.regions import RegionTable, load_regions
 from povlink.standardise.shared import (
     nik_group_members_sql,
@@ -39,7 +47,7 @@ def _layout() -> list[tuple[str, str]]:
         ("record_id", "VARCHAR"),
         ("source", "VARCHAR"),
         *((f, types[f]) for f in STANDARDISED_FIELDS),
-        *((f"{f}_raw", "VARCHAR") for f in CANONICAL_FIELDS),
+        *stored_extra_columns(),
     ]
 
 
@@ -64,16 +72,6 @@ class StandardiseChanges:
     @property
     def restandardised(self) -> int:
         return self.added + self.changed
-
-
-def _raw_hash_sql() -> str:
-    """SQL: a 64-bit hash of a row's ``source`` and raw values (``<field>_raw``, all text).
-
-    Each value is hashed in its own position and NULL has a hash of its own, so rows with equal
-    values have equal hashes; rows with different values have equal hashes only by a collision
-    (odds of about one in 2^64 for each changed record).
-    """
-    return f"hash({', '.join(['source', *(f'{f}_raw' for f in CANONICAL_FIELDS)])})"
 
 
 def _repeats(engine: Engine, relation: str) -> bool:
@@ -164,14 +162,14 @@ def standardise_changed(
         try:
             # Records without an identical previous row, and previous rows without an identical
             # current record: a changed record is both. Joined on record_id, each side carrying
-            # only the hash of its raw values: the join's hash table then holds two columns, not
-            # seventeen (half the CPU of comparing the values themselves at 1M records).
+            # only the hash of its raw values (the previous rows store theirs): the join's hash
+            # table then holds two columns, not seventeen.
             current = source_sql(source, columns, date_order)
             engine.create_table(
                 f"{prefix}diff",
                 f"SELECT s.record_id AS s_id, p.record_id AS p_id, p._row AS p_row "
-                f"FROM (SELECT record_id, {_raw_hash_sql()} AS _h FROM {current}) AS s "
-                f"FULL OUTER JOIN (SELECT rowid AS _row, record_id, {_raw_hash_sql()} AS _h "
+                f"FROM (SELECT record_id, {raw_hash_sql()} AS _h FROM {current}) AS s "
+                f"FULL OUTER JOIN (SELECT rowid AS _row, record_id, raw_hash AS _h "
                 f"FROM {previous}) AS p ON p.record_id = s.record_id "
                 "WHERE s.record_id IS NULL OR p.record_id IS NULL OR p._h <> s._h",
                 temporary=True,

@@ -19,6 +19,11 @@ sense for one row; :mod:`povlink.standardise.record` prepares each part once.
 The table-level flag ``nik_shared`` compares records; it is its own pass
 (:mod:`povlink.standardise.shared`), so both compositions leave it out.
 
+A whole table stores no copy of the raw values (long free text, costly to compress into the
+registry file): they stay in the raw records. It stores their hash (``raw_hash``), which a refresh
+compares, and the digits of a NIK kept out of ``nik`` (``nik_kept_out``), which the
+``nik_shared`` pass groups on.
+
 Each CTE adds its stage's columns to the previous one (``SELECT *, <expr> AS <name> FROM prev``),
 so every expression reads named columns and is written once.
 """
@@ -69,11 +74,12 @@ __all__ = [
     "Step",
     "check_date_order",
     "flag_rules",
-    "nik_digits_stages",
+    "raw_hash_sql",
     "record_inputs",
     "record_output_part",
     "record_parts",
     "source_sql",
+    "stored_extra_columns",
     "table_steps",
 ]
 
@@ -420,9 +426,44 @@ def _place_sql(source: str, regions_sql: str, tables: Mapping[str, str]) -> str:
     )
 
 
-def _output_sql(last: str, *, with_raw: bool, shared_flags: bool = False) -> str:
-    """The final SELECT over CTE ``last``: ids, every standardised field typed, raw fields.
-    With ``shared_flags``, ``last`` has ``_f_nik_shared`` and the flag ends the list."""
+def raw_hash_sql() -> str:
+    """SQL: the ``raw_hash`` of a record, a 64-bit hash of its ``source`` and raw values (the
+    ``<field>_raw`` text columns of :func:`source_sql`).
+
+    Each value is hashed in its own position and NULL has a hash of its own, so records with
+    equal values have equal hashes; records with different values have equal hashes only by a
+    collision (odds of about one in 2^64 for each changed record).
+
+    >>> raw_hash_sql().startswith("hash(source, nik_raw, ")
+    True
+    """
+    return f"hash({', '.join(['source', *(f'{f}_raw' for f in CANONICAL_FIELDS)])})"
+
+
+#: The columns a stored standardised table has after the standardised fields, with their SQL:
+#: the digits of a NIK kept out of ``nik`` (equal to the KK number, or rounded by a float; the
+#: record still belongs to their ``nik_shared`` group) and the hash of the raw values (what a
+#: refresh compares). The raw values themselves stay in the raw records.
+_STORED_EXTRAS: Final[tuple[tuple[str, str, str], ...]] = (
+    (
+        "nik_kept_out",
+        "VARCHAR",
+        "CASE WHEN nik IS NULL AND (_f_nik_equals_kk OR _f_nik_float_rounded) THEN _nik_digits END",
+    ),
+    ("raw_hash", "UBIGINT", raw_hash_sql()),
+)
+
+
+def stored_extra_columns() -> list[tuple[str, str]]:
+    """The columns a standardised table has after the standardised fields, with their SQL
+    types: ``nik_kept_out`` and ``raw_hash`` (see :func:`table_steps`)."""
+    return [(name, kind) for name, kind, _ in _STORED_EXTRAS]
+
+
+def _output_sql(last: str, *, stored: bool, shared_flags: bool = False) -> str:
+    """The final SELECT over CTE ``last``: ids, every standardised field typed, and with
+    ``stored`` the columns of :func:`stored_extra_columns`. With ``shared_flags``, ``last`` has
+    ``_f_nik_shared`` and the flag ends the list."""
     types = sql_columns(StandardisedRecord)
     conditions = _record_flag_conditions()
     if shared_flags:  # the last flag of the catalogue, so the list keeps its order
@@ -439,8 +480,8 @@ def _output_sql(last: str, *, with_raw: bool, shared_flags: bool = False) -> str
             )
         else:
             select.append(f"CAST({field} AS {types[field]}) AS {field}")
-    if with_raw:
-        select += [f"{f}_raw" for f in CANONICAL_FIELDS]
+    if stored:
+        select += [f"CAST({sql} AS {kind}) AS {name}" for name, kind, sql in _STORED_EXTRAS]
     return f"SELECT {', '.join(select)} FROM {last}"
 
 
@@ -460,7 +501,10 @@ def table_steps(
     ``regions_sql`` is a relation with the region csv's columns. Every step but the last creates
     a helper table named ``<prefix><group>``; the last creates ``target`` with ``record_id``,
     ``source``, every :class:`~povlink.schema.StandardisedRecord` field with its SQL type, then
-    ``<field>_raw`` for each canonical field. ``quality_flags`` lacks the table-level flags,
+    ``nik_kept_out`` (the cleaned digits of a NIK kept out of ``nik`` because it equals the KK
+    number or was rounded by a float, else NULL: the ``nik_shared`` pass groups the record on
+    them) and ``raw_hash`` (:func:`raw_hash_sql`, what a refresh compares); the raw values are
+    not copied, they stay in ``relation``. ``quality_flags`` lacks the table-level flags,
     unless ``shared_flags``: then a step finds the shared (source, NIK) groups of the whole
     relation (see :mod:`povlink.standardise.shared`) and the last statement flags their members,
     so that the table needs no UPDATE afterwards.
@@ -504,7 +548,7 @@ def table_steps(
     ]
     joined_ctes, last = _chain("k", "j", _joined_stages())
     ctes += joined_ctes
-    output = _output_sql(last, with_raw=True, shared_flags=shared_flags)
+    output = _output_sql(last, stored=True, shared_flags=shared_flags)
     final = "WITH " + ",\n".join(ctes) + "\n" + output
     return [*steps, Step(target, final)]
 
@@ -636,7 +680,7 @@ def record_output_part(columns: list[tuple[str, str]]) -> RecordPart:
     ]
 
     def select(relation: str) -> str:
-        return _output_sql(f"{_nest(relation, stages)} AS k", with_raw=False)
+        return _output_sql(f"{_nest(relation, stages)} AS k", stored=False)
 
     return RecordPart("output", tuple(params), select)
 
@@ -651,12 +695,3 @@ def record_inputs(part: RecordPart) -> tuple[str, ...]:
         return (*_REGION_VALUES, *(f"_f_{f}" for f in REGION_FLAGS))
     group = groups[part.name]
     return (*group.outputs, *(f"_f_{f}" for f, _ in group.flags))
-
-
-def nik_digits_stages() -> list[Columns]:
-    """Stages adding ``_nik_digits`` (the cleaned NIK, the g_ident group's) from ``nik_raw``.
-
-    The table-level pass reads the digits of records whose NIK was kept out of ``nik`` (equal to
-    the KK number, or rounded by a float) from their raw NIK with these, the group's own stages.
-    """
-    return [*_present_stages(("nik",)), *identity_parse_stages("nik", _txt("nik"))]

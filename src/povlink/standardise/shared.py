@@ -7,8 +7,8 @@ including records whose NIK was kept out of ``nik`` (equal to the KK number, or 
 float) while their cleaned digits are the group's.
 
 Here it is a pass of its own over a standardised table, after the per-record rules: it reads
-only the standardised table (the digits of a record without ``nik`` come from its raw NIK through
-the NIK group's own stages) and changes only the records whose flag is wrong. An incremental
+only the standardised table (a record whose NIK was kept out of ``nik`` has the digits in
+``nik_kept_out``) and changes only the records whose flag is wrong. An incremental
 refresh runs it over the groups it touched; the single-record path never (one record shares a NIK
 with nobody). A whole-table standardisation applies the same rule inside its last statement
 (:func:`povlink.standardise.pipeline.table_steps` with ``shared_flags``): an UPDATE of a table
@@ -22,68 +22,45 @@ True
 
 from __future__ import annotations
 
-from povlink.standardise.pipeline import nik_digits_stages
-
 __all__ = ["nik_group_members_sql", "nik_groups_sql", "shared_nik_update_sql"]
 
 _FLAG = "nik_shared"
 
-#: Flags of a record whose cleaned NIK digits may be a valid NIK although ``nik`` is NULL.
-_KEPT_OUT = ("nik_equals_kk", "nik_float_rounded")
-
-
-def _chain(source: str, stages: list[list[tuple[str, str]]]) -> tuple[list[str], str]:
-    ctes, last = [], source
-    for i, stage in enumerate(stages, start=1):
-        cols = ", ".join(f"{expr} AS {alias}" for alias, expr in stage)
-        ctes.append(f"d_{i} AS (SELECT *, {cols} FROM {last})")
-        last = f"d_{i}"
-    return ctes, last
+#: The (source, NIK) group of a standardised row: its NIK, else the digits kept out of ``nik``.
+_GROUP = "coalesce({alias}.nik, {alias}.nik_kept_out)"
 
 
 def _in_scope(scope: str | None, alias: str, nik: str) -> str:
-    """SQL condition: the (source, NIK) of ``alias`` is one of the groups of ``scope``."""
+    """SQL condition: the (source, NIK) of ``alias`` (its NIK the SQL ``nik``) is one of the
+    groups of ``scope``."""
     if scope is None:
         return "true"
-    return (
-        f"EXISTS (SELECT 1 FROM {scope} AS s WHERE s.source = {alias}.source "
-        f"AND s.nik = {alias}.{nik})"
-    )
+    return f"EXISTS (SELECT 1 FROM {scope} AS s WHERE s.source = {alias}.source AND s.nik = {nik})"
 
 
-def _members_sql(table: str, *, where: str = "true", scope: str | None = None) -> list[str]:
-    """CTEs ending in ``members``: ``_row`` (rowid), ``source``, ``nik`` (the group's digits) and
+def _members_sql(table: str, *, where: str = "true", scope: str | None = None) -> str:
+    """The CTE ``members``: ``_row`` (rowid), ``source``, ``nik`` (the group's digits) and
     ``_flagged`` of every record of ``table`` (satisfying ``where``) that belongs to a (source,
     NIK) group of ``scope`` (every group when None)."""
-    kept_out = " OR ".join(f"list_contains(quality_flags, '{f}')" for f in _KEPT_OUT)
-    flagged = f"list_contains(quality_flags, '{_FLAG}')"
-    digits, last = _chain(
-        f"(SELECT rowid AS _row, source, nik_raw, {flagged} AS _flagged FROM {table} "
-        f"WHERE nik IS NULL AND ({kept_out}) AND {where})",
-        nik_digits_stages(),
+    group = _GROUP.format(alias="t")
+    return (
+        f"members AS (SELECT rowid AS _row, source, {group} AS nik, "
+        f"list_contains(quality_flags, '{_FLAG}') AS _flagged FROM {table} AS t "
+        f"WHERE {group} IS NOT NULL AND {where} AND {_in_scope(scope, 't', group)})"
     )
-    return [
-        *digits,
-        f"members AS (SELECT rowid AS _row, source, nik, {flagged} AS _flagged FROM {table} AS t "
-        f"WHERE nik IS NOT NULL AND {where} AND {_in_scope(scope, 't', 'nik')} "
-        f"UNION ALL SELECT _row, source, _nik_digits, _flagged FROM {last} AS t "
-        f"WHERE _nik_digits IS NOT NULL AND {_in_scope(scope, 't', '_nik_digits')})",
-    ]
 
 
 def nik_groups_sql(table: str, *, where: str) -> str:
     """SQL: the distinct (``source``, ``nik``) groups the records of ``table`` satisfying
     ``where`` belong to (a record without ``nik`` may still belong to its digits' group)."""
-    members = ", ".join(_members_sql(table, where=where))
-    return f"WITH {members} SELECT DISTINCT source, nik FROM members"
+    return f"WITH {_members_sql(table, where=where)} SELECT DISTINCT source, nik FROM members"
 
 
 def nik_group_members_sql(table: str, *, scope: str) -> str:
     """SQL: the ``rowid`` of every record of ``table`` in a (source, NIK) group of ``scope``
     (a relation with columns ``source`` and ``nik``), including records whose NIK digits were
     kept out of ``nik``: the records whose ``nik_shared`` flag a pass over ``scope`` decides."""
-    members = ", ".join(_members_sql(table, scope=scope))
-    return f"WITH {members} SELECT _row FROM members"
+    return f"WITH {_members_sql(table, scope=scope)} SELECT _row FROM members"
 
 
 def shared_nik_update_sql(table: str, *, scope: str | None = None) -> str:
@@ -101,11 +78,11 @@ def shared_nik_update_sql(table: str, *, scope: str | None = None) -> str:
         "WHERE rowid IN (WITH "
         # The groups: records with a valid NIK and a name, compared.
         f"shared AS (SELECT source, nik FROM {table} AS t WHERE nik IS NOT NULL "
-        f"AND full_name IS NOT NULL AND {_in_scope(scope, 't', 'nik')} GROUP BY source, nik "
+        f"AND full_name IS NOT NULL AND {_in_scope(scope, 't', 't.nik')} GROUP BY source, nik "
         "HAVING min(full_name) <> max(full_name) AND NOT coalesce("
         "min(birth_date) = max(birth_date) AND count(birth_date) = count(*), false)), "
         # The members: records with a valid NIK, and records whose NIK digits were kept out.
-        f"{', '.join(_members_sql(table, scope=scope))} "
+        f"{_members_sql(table, scope=scope)} "
         "SELECT m._row FROM members m LEFT JOIN shared s ON s.source = m.source AND s.nik = m.nik "
         "WHERE m._flagged <> (s.nik IS NOT NULL))"
     )

@@ -93,7 +93,10 @@ def standardise_table(
     ``source_table`` has ``record_id``, ``source`` and any subset of
     :data:`~povlink.schema.CANONICAL_FIELDS` (a missing column means NULL). ``target_table`` gets
     ``record_id``, ``source``, every :class:`~povlink.schema.StandardisedRecord` field with its SQL
-    type and ``<field>_raw`` for each canonical field (one row per record, in no set order).
+    type, then ``nik_kept_out`` (the digits of a NIK kept out of ``nik``, for the ``nik_shared``
+    groups) and ``raw_hash`` (the hash of the record's source and raw values, which
+    :func:`~povlink.standardise.standardise_changed` compares); one row per record, in no set
+    order. The raw values are not copied: they stay in ``source_table``.
     ``date_order`` is ``"dmy"``, ``"mdy"`` or ``"ymd"``, or a mapping of source name to order
     (other sources: ``"dmy"``). ``regions`` defaults to the packaged Kota Semarang table.
     ``temporary`` makes ``target_table`` a temporary table.

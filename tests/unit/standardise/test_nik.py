@@ -258,7 +258,6 @@ def test_structurally_invalid_nik_is_null_with_its_flag(
     row = out[case]
     assert (row["nik"], row["nik_birth_date"], row["nik_sex"], row["nik_partial"]) == (None,) * 4
     assert row["quality_flags"] == [flag]
-    assert row["nik_raw"] == CASES[case]["nik"]
 
 
 def test_nik_equal_to_kk_is_not_a_person_key(out: dict[str, dict[str, Any]]) -> None:

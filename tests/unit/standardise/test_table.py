@@ -110,14 +110,15 @@ def test_standardise_record_uses_the_source_date_order() -> None:
 
 
 def test_table_has_the_contracted_columns_and_types() -> None:
-    """record_id, source, every StandardisedRecord field with its SQL type, then <field>_raw."""
+    """record_id, source, every StandardisedRecord field with its SQL type, then nik_kept_out
+    and raw_hash: no copy of the raw values."""
     with Engine() as engine:
         engine.execute("CREATE TABLE src AS SELECT 'a:1' AS record_id, 'a' AS source, 'x' AS nik")
         standardise_table(engine, "src", "std")
         described = engine.rows("DESCRIBE std")
     types = {name: kind for name, kind, *_ in described}
     expected = {"record_id": "VARCHAR", "source": "VARCHAR"} | sql_columns(StandardisedRecord)
-    expected |= {f"{f}_raw": "VARCHAR" for f in CANONICAL_FIELDS}
+    expected |= {"nik_kept_out": "VARCHAR", "raw_hash": "UBIGINT"}
     assert types == expected
     assert [name for name, *_ in described] == list(expected)
 
@@ -130,8 +131,40 @@ def test_table_accepts_any_subset_of_columns_and_types() -> None:
             "'Slamet' AS full_name, 42 AS extra_column"
         )
         standardise_table(engine, "src", "std")
-        row = engine.rows("SELECT rt, rt_raw, full_name, nik, nik_raw, quality_flags FROM std")
-    assert row == [(7, "7", "slamet", None, None, [])]
+        row = engine.rows("SELECT rt, full_name, nik, nik_kept_out, quality_flags FROM std")
+        as_text = engine.rows(
+            "SELECT (SELECT raw_hash FROM std) = hash('a', "
+            + ", ".join(
+                "'7'" if f == "rt" else "'Slamet'" if f == "full_name" else "NULL::VARCHAR"
+                for f in CANONICAL_FIELDS
+            )
+            + ")"
+        )
+    assert row == [(7, "slamet", None, None, [])]
+    assert as_text == [(True,)]  # the numeric column is hashed as the text the rules read
+
+
+def test_raw_hash_is_the_source_and_raw_values_and_nik_kept_out_the_kept_out_digits() -> None:
+    """Records with one source and the same raw values share raw_hash, whatever their id; a
+    NIK kept out of nik (equal to the KK number, rounded by a float) keeps its digits aside."""
+    with Engine() as engine:
+        engine.execute(
+            "CREATE TABLE src AS SELECT * FROM (VALUES "
+            "('a:1', 'a', '3374011708450001', NULL), ('a:2', 'a', '3374011708450001', NULL), "
+            "('b:1', 'b', '3374011708450001', NULL), ('a:3', 'a', NULL, NULL), "
+            "('a:4', 'a', '3374011708450001', '3374011708450001'), "
+            "('a:5', 'a', '9471015708450001.0', NULL)) AS t(record_id, source, nik, kk_number)"
+        )
+        standardise_table(engine, "src", "std")
+        rows = engine.rows("SELECT record_id, raw_hash, nik, nik_kept_out FROM std")
+    hashes = {r[0]: r[1] for r in rows}
+    assert hashes["a:1"] == hashes["a:2"]
+    assert len({hashes[i] for i in ("a:1", "b:1", "a:3", "a:4", "a:5")}) == 5
+    kept_out = {r[0]: (r[2], r[3]) for r in rows}
+    assert kept_out["a:1"] == ("3374011708450001", None)
+    assert kept_out["a:3"] == (None, None)
+    assert kept_out["a:4"] == (None, "3374011708450001")
+    assert kept_out["a:5"] == (None, "9471015708450001")  # beyond a float's digits
 
 
 def test_table_leaves_no_helper_tables_and_replaces_the_target() -> None:
