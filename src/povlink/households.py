@@ -359,7 +359,7 @@ def resolve_households(
         _resolve(engine, work, base, output)
         _check_every_record_once(engine, standardised, output)
         if affected_output is not None:
-            _write_affected(engine, affected_output, _Q(standardised))
+            _write_affected(engine, affected_output, _Q(output))
         records = engine.count(output)
         return HouseholdResolution(
             records=records, resolved=records, incremental=False, rounds=0, reason=reason
@@ -369,10 +369,11 @@ def resolve_households(
 
 
 def _write_affected(engine: Engine, output: str, records: str) -> None:
-    """Write the temporary table ``output`` ``(record_id)`` of the records in ``records``."""
+    """Write the temporary table ``output`` ``(record_id)`` of the records in ``records``, a
+    table that holds each record once (the output, checked, or the affected records)."""
     engine.create_table(
         output,
-        f"SELECT DISTINCT CAST(record_id AS VARCHAR) AS record_id FROM {records}",
+        f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {records}",
         temporary=True,
     )
 
@@ -985,11 +986,21 @@ def _find_seeds(
 ) -> None:
     """Write ``nodes`` (every record as a node, whether its row differs from the previous one and
     whether its person changed), ``seed_new`` (the seeds present now), ``seed_ids`` (with the
-    withdrawn ones) and ``seed_old`` (the previous node rows of the seeds)."""
+    withdrawn ones) and ``seed_old`` (the previous node rows of the seeds).
+
+    The previous records are read once, for the rows of the records listed as changed
+    (``listed``: the table ``changed``, or else the records whose row differs and the withdrawn
+    ones) and of those whose person changed: every record not listed has the same row in both
+    runs, so the previous keys of the records without a KK number come from ``nodes`` but for
+    the listed ones.
+    """
     table = _table_writer(engine, w)
     person_column = _check_inputs(engine, standardised, persons)
     previous_column = _check_inputs(engine, previous.standardised, previous.persons)
     new_label = _person_label("s.record_id", "p.pid")
+    previous_ids = (
+        f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(previous.standardised)}"
+    )
     if changed is not None:
         table(
             "listed",
@@ -1019,59 +1030,89 @@ def _find_seeds(
         {compare}
         """,
     )
-    previous_ids = (
-        f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(previous.standardised)}"
-    )
     if changed is not None:
         # Withdrawn records are listed; the records not listed must be the same before and now.
         _check_unlisted_records_are_kept(engine, w, previous_ids, changed)
-        withdrawn = f"""
-            SELECT p.record_id FROM ({previous_ids}) AS p JOIN {w("listed")} USING (record_id)
-            EXCEPT SELECT record_id FROM {w("nodes")} WHERE differs
-        """
     else:
-        withdrawn = f"""
+        # The records whose row differs, and the withdrawn ones: every other record is the same.
+        table(
+            "listed",
+            f"""
+            SELECT record_id FROM {w("nodes")} WHERE differs
+            UNION ALL
             SELECT record_id FROM ({previous_ids}) AS p
             WHERE record_id NOT IN (SELECT record_id FROM {w("nodes")})
-        """
-    # A changed record is a seed only when it changed in what the rules can read of it.
+            """,
+        )
+    # The rows, before and now, of the listed records (the only rows that can differ) and of
+    # the records whose person changed (seeds, whose previous node rows are needed).
+    table(
+        "read",
+        f"""
+        SELECT record_id FROM {w("listed")}
+        UNION SELECT record_id FROM {w("nodes")} WHERE person_changed
+        """,
+    )
+    columns = ", ".join(f"s.{c}" for c in _REQUIRED_COLUMNS[1:])
     for run, source in (("new", standardised), ("old", previous.standardised)):
         table(
-            f"{run}_keys",
-            " UNION ".join(
-                f"SELECT '{kind}' AS kind, {_key_sql('s', kind)} AS key FROM {_Q(source)} AS s "
-                f"WHERE s.kk_number IS NULL AND {_key_sql('s', kind)} IS NOT NULL"
-                for kind in ("hkey", "place", "mother")
-            ),
+            f"{run}_rows",
+            f"""
+            SELECT CAST(s.record_id AS VARCHAR) AS record_id, {columns} FROM {_Q(source)} AS s
+            WHERE CAST(s.record_id AS VARCHAR) IN (SELECT record_id FROM {w("read")})
+            """,
         )
+    # A changed record is a seed only when it changed in what the rules can read of it, which
+    # depends on the keys of the records without a KK number of its run.
+    kinds = ("hkey", "place", "mother")
+    keys = {
+        "new": " UNION ".join(
+            f"SELECT '{kind}' AS kind, {kind} AS key FROM {w('nodes')} "
+            f"WHERE no_kk AND {kind} IS NOT NULL"
+            for kind in kinds
+        ),
+        "old": " UNION ".join(
+            f"SELECT '{kind}' AS kind, {kind} AS key FROM {w('nodes')} "
+            f"WHERE no_kk AND NOT differs AND {kind} IS NOT NULL "
+            f"UNION SELECT '{kind}', {_key_sql('s', kind)} FROM {w('old_rows')} AS s "
+            f"WHERE s.kk_number IS NULL AND {_key_sql('s', kind)} IS NOT NULL"
+            for kind in kinds
+        ),
+    }
+    for run, sql in keys.items():
+        table(f"{run}_keys", sql)
     table(
         "seed_new",
         f"""
         SELECT record_id FROM {w("nodes")} WHERE person_changed
         UNION
-        SELECT d.record_id
-        FROM (SELECT record_id FROM {w("nodes")} WHERE differs) AS d
-        JOIN {_Q(standardised)} AS s ON s.record_id = d.record_id
-        LEFT JOIN {_Q(previous.standardised)} AS o ON o.record_id = d.record_id
+        SELECT s.record_id
+        FROM {w("new_rows")} AS s
+        LEFT JOIN {w("old_rows")} AS o ON o.record_id = s.record_id
         WHERE o.record_id IS NULL
            OR {_readable_sql("s", w("new_keys"))} IS DISTINCT FROM
               {_readable_sql("o", w("old_keys"))}
         """,
     )
-    # (parenthesised: UNION and EXCEPT bind alike, so the EXCEPT of ``withdrawn`` would
-    # otherwise remove the changed seeds)
     table(
         "seed_ids",
-        f"SELECT record_id FROM {w('seed_new')} UNION SELECT record_id FROM ({withdrawn}) AS w",
+        f"""
+        SELECT record_id FROM {w("seed_new")}
+        UNION
+        SELECT record_id FROM {w("old_rows")}
+        WHERE record_id NOT IN (SELECT record_id FROM {w("new_rows")})
+        """,
     )
     table(
         "seed_old",
         f"""
         SELECT {_node_columns("s", _person_label("s.record_id", "op.pid"))}
-        FROM {_Q(previous.standardised)} AS s
+        FROM {w("old_rows")} AS s
         JOIN {w("seed_ids")} AS seed ON seed.record_id = s.record_id
-        LEFT JOIN {_persons_sql(previous.persons, previous_column)} AS op
-          ON op.record_id = s.record_id
+        LEFT JOIN (
+            SELECT * FROM {_persons_sql(previous.persons, previous_column)} AS op
+            WHERE record_id IN (SELECT record_id FROM {w("seed_ids")})
+        ) AS op ON op.record_id = s.record_id
         """,
     )
 

@@ -506,3 +506,25 @@ def test_missing_previous_table_is_named(engine: Engine) -> None:
         "table 'old_households' not found; an incremental household resolution needs the "
         "previous run's households and, if given, the table of changed records"
     )
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["compared", "changed_table"])
+def test_person_id_changed_on_an_unchanged_row_reaches_its_old_persons_records(
+    engine: Engine, listed: bool
+) -> None:
+    """A card record split off to another person leaves its old person's records to resolve."""
+    old = [
+        record("dtks:1", "a", kk_number=KK_PARENTS, relationship="head"),
+        record("kip:1", "a", relationship="child"),
+        *BYSTANDERS,
+    ]
+    new = [record("dtks:1", "z", kk_number=KK_PARENTS, relationship="head"), *old[1:]]
+    options = {}
+    if listed:  # no row changed: the table of changed records is empty
+        engine.execute("CREATE TABLE changed (record_id VARCHAR)")
+        options = {"changed": "changed"}
+    result = refresh(engine, old, new, **options)
+    assert households(engine, "old_households")["kip:1"] == "dtks:1"
+    assert households(engine, "incremental")["kip:1"] == "kip:1"
+    assert rows(engine, "incremental") == rows(engine, "full_households")
+    assert result.resolved == 2
