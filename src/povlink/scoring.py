@@ -17,7 +17,7 @@ from typing import Any, Final, cast
 
 from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.linkage import LinkageModel
-from povlink.linkage.blocking import link_input_sql
+from povlink.linkage.blocking import link_input_sources, link_input_sql
 from povlink.linkage.model import (
     PAIR_COLUMNS,
     build_link_input,
@@ -161,7 +161,8 @@ def _predict(
 
 def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any]) -> str:
     """The records of ``table`` that are changed (in ``only``) or that some blocking rule could
-    pair with a changed record, as a temporary table; ``table`` itself when that cannot be told.
+    pair with a changed record, as a temporary table with the columns the link input reads;
+    ``table`` itself when that cannot be told.
 
     An incremental run then builds the link input and blocks a few thousand records, not the
     city. A rule's candidates are found from its equality conditions (``l.a = r.b``), in both
@@ -214,9 +215,11 @@ def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any
             )
     try:
         engine.create_table(found, " UNION ".join(selects), temporary=True)
+        # Only what the link input reads: the subset is linked, never shown (half the width).
+        columns = ", ".join(quote_identifier(c) for c in link_input_sources(available))
         engine.create_table(
             subset,
-            f"SELECT * FROM {quote_identifier(table)} "
+            f"SELECT {columns} FROM {quote_identifier(table)} "
             f"WHERE record_id IN (SELECT unique_id FROM {found})",
             temporary=True,
         )
