@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -62,7 +63,15 @@ class Resolution:
     """The result of :meth:`Project.resolve`: its summary and the person table."""
 
     summary: ResolveSummary
-    persons: pd.DataFrame
+    _persons: Any = field(repr=False)  # the person table as a pyarrow.Table
+
+    @cached_property
+    def persons(self) -> pd.DataFrame:
+        """``record_id, source, person_id, household_id, link_confidence`` of every current
+        record, by record id. Converted on first use: making Python strings of a million rows
+        took a second, which a caller that reads only the summary (the CLI, a service) skips."""
+        frame: pd.DataFrame = self._persons.to_pandas()
+        return frame
 
 
 @dataclass(frozen=True)
@@ -176,8 +185,8 @@ class Project:
             summary = resolve_project(
                 self.config, registry, data=self.data, retrain=retrain, full=full
             )
-            persons = registry.engine.query(_PERSONS_SQL)
-        return Resolution(summary=summary, persons=persons)
+            persons = registry.engine.arrow(_PERSONS_SQL)
+        return Resolution(summary=summary, _persons=persons)
 
     def persons(self) -> pd.DataFrame:
         """The current person table: ``record_id, source, person_id, household_id, confidence``."""
