@@ -318,11 +318,14 @@ def _carry_ids_forward(
     e = registry.engine
     id_column = f"{kind}_id"
     previous = None
-    inside = ""
+    split = f"__{kind}_ids_split"
     if affected is not None:
-        inside = (
-            f"record_id IN (SELECT record_id FROM {affected}) "
-            f"OR record_id NOT IN (SELECT record_id FROM {clusters})"
+        # Each previous row, marked once: inside the affected part (or withdrawn) or kept.
+        e.create_table(
+            split,
+            f"SELECT record_id, {id_column}, record_id IN (SELECT record_id FROM {affected}) "
+            f"OR record_id NOT IN (SELECT record_id FROM {clusters}) AS inside FROM persons",
+            temporary=True,
         )
         e.create_table(
             f"__{kind}_clusters_affected",
@@ -332,10 +335,8 @@ def _carry_ids_forward(
         clusters = f"__{kind}_clusters_affected"
     if registry.has_table("persons"):
         previous = f"__previous_{kind}_ids"
-        where = f" WHERE {inside}" if inside else ""
-        e.create_table(
-            previous, f"SELECT record_id, {id_column} FROM persons{where}", temporary=True
-        )
+        rows = "persons" if affected is None else f"{split} WHERE inside"
+        e.create_table(previous, f"SELECT record_id, {id_column} FROM {rows}", temporary=True)
     counter = f"last_{kind}_id"
     result = assign_stable_ids(
         e,
@@ -359,8 +360,9 @@ def _carry_ids_forward(
     # The records outside keep their IDs: selected once, counted and added in one pass each.
     kept = f"__{kind}_ids_kept"
     e.create_table(
-        kept, f"SELECT record_id, {id_column} FROM persons WHERE NOT ({inside})", temporary=True
+        kept, f"SELECT record_id, {id_column} FROM {split} WHERE NOT inside", temporary=True
     )
+    e.drop_table(split)
     kept_records, unchanged_ids = (
         int(v) for v in e.rows(f"SELECT count(*), count(DISTINCT {id_column}) FROM {kept}")[0]
     )
