@@ -240,13 +240,25 @@ def choose_loose_rules(
 
     A rule that alone would overrun what is left of the budget is skipped and the next one
     tried, so the choice depends only on the data (deterministic).
+
+    A rule on fewer columns than one already skipped is skipped without counting its pairs (each
+    count is a pass over the table): agreeing on every column of the finer rule means agreeing
+    on every column of the coarser one, so it has at least as many pairs, and the budget left
+    only shrinks.
     """
     chosen, spent = [], 0
+    overran: list[set[str]] = []
     for rule in LOOSE_RULES:
-        if not set(rule.needs) <= available:
+        columns = set(rule.needs)
+        if not columns <= available:
+            continue
+        plain = rule == BlockingRule.on(*rule.needs)  # equality on its columns, nothing else
+        if plain and any(columns <= finer for finer in overran):
             continue
         n = count_pairs(engine, table, rule)
         if spent + n <= budget:
             chosen.append(rule)
             spent += n
+        elif plain:
+            overran.append(columns)
     return chosen

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from povlink.engine import Engine
 from povlink.linkage.blocking import (
@@ -82,6 +83,48 @@ def test_loose_rules_stay_within_the_budget(engine: Engine) -> None:
         "l.name_last = r.name_last",
     ]
     assert sum(count_pairs(engine, "li", r) for r in chosen) <= 130
+
+
+def test_a_rule_coarser_than_one_skipped_is_not_counted(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fewer columns, at least as many pairs: the choice is the one counting every rule gives."""
+    from povlink.linkage import blocking
+
+    _link_input(
+        engine,
+        pd.DataFrame(
+            {
+                "record_id": [f"a:{i}" for i in range(40)],
+                "birth_date": pd.to_datetime(["1980-01-01"] * 40).date,
+                "name_tokens": [["budi", f"x{i // 4}"] for i in range(40)],
+                "kelurahan_name": ["jomblang"] * 20 + ["bugangan"] * 20,
+            }
+        ),
+    )
+    available = {"birth_date", "name_first", "name_last", "kelurahan_key"}
+    counted: list[str] = []
+
+    def spy(e: Engine, table: str, rule: BlockingRule) -> int:
+        counted.append(rule.sql)
+        return count_pairs(e, table, rule)
+
+    every = [r for r in blocking.LOOSE_RULES if set(r.needs) <= available]
+    spent, expected = 0, []
+    for rule in every:  # the choice when every rule is counted
+        n = count_pairs(engine, "li", rule)
+        if spent + n <= 130:
+            expected.append(rule.sql)
+            spent += n
+    monkeypatch.setattr(blocking, "count_pairs", spy)
+    chosen = choose_loose_rules(engine, "li", available, budget=130)
+    assert [r.sql for r in chosen] == expected
+    # birth date + kelurahan (2 x 190 pairs) overran: the birth date alone and the kelurahan
+    # alone were not counted, nor the first token alone (first token + kelurahan overran too).
+    assert "l.birth_date = r.birth_date" not in counted
+    assert "l.kelurahan_key = r.kelurahan_key" not in counted
+    assert "l.name_first = r.name_first" not in counted
+    assert len(counted) < len(every)
 
 
 def _pair_sql(rule: BlockingRule) -> str:
