@@ -74,9 +74,9 @@ class WorkingTables:
     def create_base(self, reference: str | None) -> None:
         self._register("region_frame", self._regions)
         self._create("region", f"SELECT * FROM {self.region_frame}")
-        if self._households_are_a_view_of_persons():
-            # The resolver's layout: reading household_id from persons is reading the view,
-            # without joining persons a second time (one row per record in persons).
+        if "household_id" in self._engine.columns("persons"):
+            # The resolver's layout (docs/tables.md): persons carries each record's household and
+            # households is a view of it, so the household is read without a second join.
             household, households = "p.household_id", ""
         else:
             household = "h.household_id"
@@ -106,17 +106,6 @@ class WorkingTables:
         )
         self._create_households(reference)
         self._create_flags()
-
-    def _households_are_a_view_of_persons(self) -> bool:
-        """Whether ``households`` is the resolver's view of ``persons`` (docs/tables.md)."""
-        rows = self._engine.rows(
-            "SELECT sql FROM duckdb_views() WHERE view_name = 'households' "
-            "AND database_name = current_database() AND schema_name = current_schema()"
-        )
-        if len(rows) != 1 or rows[0][0] is None:
-            return False
-        text = " ".join(str(rows[0][0]).split()).rstrip(";").strip().lower()
-        return text == "create view households as select record_id, household_id from persons"
 
     def _create_households(self, reference: str | None) -> None:
         # Everything about a household's lists depends only on the set of lists naming it, and a

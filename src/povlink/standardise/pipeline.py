@@ -440,6 +440,16 @@ def raw_hash_sql() -> str:
     return f"hash({', '.join(['source', *(f'{f}_raw' for f in CANONICAL_FIELDS)])})"
 
 
+def _kept_out_sql(prefix: str = "") -> str:
+    """SQL: the cleaned digits of a NIK kept out of ``nik`` (it equals the KK number, or was
+    rounded by a float), else NULL; the columns are those of the NIK group, named after
+    ``prefix`` (``"g_ident."`` say)."""
+    return (
+        f"CASE WHEN {prefix}nik IS NULL AND ({prefix}_f_nik_equals_kk OR "
+        f"{prefix}_f_nik_float_rounded) THEN {prefix}_nik_digits END"
+    )
+
+
 #: The columns a stored standardised table has after the standardised fields, with their SQL:
 #: the digits of a NIK kept out of ``nik`` (equal to the KK number, or rounded by a float; the
 #: record still belongs to their ``nik_shared`` group) and the hash of the raw values (what a
@@ -448,7 +458,7 @@ _STORED_EXTRAS: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "nik_kept_out",
         "VARCHAR",
-        "CASE WHEN nik IS NULL AND (_f_nik_equals_kk OR _f_nik_float_rounded) THEN _nik_digits END",
+        _kept_out_sql(),
     ),
     ("raw_hash", "UBIGINT", raw_hash_sql()),
 )
@@ -540,7 +550,7 @@ def table_steps(
         joined.append("g_shared.nik IS NOT NULL AS _f_nik_shared")
         joins.append(
             f"LEFT JOIN {tables['g_shared']} AS g_shared ON g_shared.source = r.source "
-            f"AND g_shared.nik = {_nik_group_sql('g_ident')}"
+            f"AND g_shared.nik = coalesce(g_ident.nik, {_kept_out_sql('g_ident.')})"
         )
     ctes = [
         *row_ctes,
@@ -551,16 +561,6 @@ def table_steps(
     output = _output_sql(last, stored=True, shared_flags=shared_flags)
     final = "WITH " + ",\n".join(ctes) + "\n" + output
     return [*steps, Step(target, final)]
-
-
-def _nik_group_sql(ident: str) -> str:
-    """SQL: the (source, NIK) group of a record, from its g_ident row ``ident``: its NIK, or the
-    digits of a NIK kept out of ``nik`` (equal to the KK number, or rounded by a float)."""
-    return (
-        f"CASE WHEN {ident}.nik IS NOT NULL THEN {ident}.nik "
-        f"WHEN {ident}._f_nik_equals_kk OR {ident}._f_nik_float_rounded "
-        f"THEN {ident}._nik_digits END"
-    )
 
 
 def _shared_groups_sql(source: str, groups: Mapping[str, _Group], tables: Mapping[str, str]) -> str:
