@@ -74,15 +74,20 @@ def households(engine: Engine, table: str) -> dict[str, str]:
     return {r: h for r, h, _ in rows(engine, table)}
 
 
-def test_new_card_at_an_address_makes_the_address_rule_ambiguous(engine: Engine) -> None:
-    """An unchanged record placed by its address goes alone when a second card moves in."""
+def _second_card_moves_in() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A card and a record without one at an address; then a second card at that address."""
     address = {**PLACE, "address": "JL MAWAR NO 2"}
     old = [
         record("dtks:1", kk_number=KK_PARENTS, **address),
         record("pelatihan:1", **address),
         *BYSTANDERS,
     ]
-    new = [*old, record("kis:7", kk_number=KK_OTHER, **address)]
+    return old, [*old, record("kis:7", kk_number=KK_OTHER, **address)]
+
+
+def test_new_card_at_an_address_makes_the_address_rule_ambiguous(engine: Engine) -> None:
+    """An unchanged record placed by its address goes alone when a second card moves in."""
+    old, new = _second_card_moves_in()
     result = refresh(engine, old, new)
     assert households(engine, "old_households")["pelatihan:1"] == "dtks:1"
     assert households(engine, "incremental")["pelatihan:1"] == "pelatihan:1"
@@ -405,13 +410,7 @@ def affected(engine: Engine) -> list[str]:
 
 def test_affected_output_lists_the_records_resolved_again(engine: Engine) -> None:
     """The records a change reaches, whole households before and now; the others kept theirs."""
-    address = {**PLACE, "address": "JL MAWAR NO 2"}
-    old = [
-        record("dtks:1", kk_number=KK_PARENTS, **address),
-        record("pelatihan:1", **address),
-        *BYSTANDERS,
-    ]
-    new = [*old, record("kis:7", kk_number=KK_OTHER, **address)]
+    old, new = _second_card_moves_in()
     result = refresh(engine, old, new, affected_output="affected")
     assert affected(engine) == ["dtks:1", "kis:7", "pelatihan:1"]
     assert result.resolved == 3
