@@ -39,6 +39,8 @@ __all__ = [
     "StagedSource",
     "file_content_hash",
     "file_fingerprint",
+    "is_workbook",
+    "read_workbook",
     "source_fingerprint",
     "stage_source",
 ]
@@ -70,11 +72,14 @@ def stage_source(
     table: str,
     data: pd.DataFrame | None = None,
     file_hash: str | None = None,
+    workbook: pa.Table | None = None,
 ) -> StagedSource:
     """Read ``source`` (its file, or ``data`` when given) into the staging table ``table``.
 
     ``file_hash`` is the hash of the file's bytes when the caller has already read them (as
     :func:`file_content_hash`), so that a parquet, jsonl or xlsx file is not read twice.
+    ``workbook`` is the worksheet of an xlsx source when the caller has already read it with
+    :func:`read_workbook` (in a thread of its own, say, while the engine reads other files).
 
     The file is read once, straight into ``table``: no untouched copy of it is kept in between.
 
@@ -84,7 +89,9 @@ def stage_source(
     """
     with contextlib.ExitStack() as cleanup:
         tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="povlink-")))
-        relation, content_hash = _raw_relation(engine, source, data, tmp, file_hash, cleanup)
+        relation, content_hash = _raw_relation(
+            engine, source, data, tmp, file_hash, workbook, cleanup
+        )
         columns = tuple(_column_names(engine, source, relation))
         _check_columns(source, columns)
         _read(engine, source, table, _canonical_select(source, relation, columns))
@@ -130,6 +137,7 @@ def _raw_relation(
     data: pd.DataFrame | None,
     tmp: Path,
     file_hash: str | None,
+    workbook: pa.Table | None,
     cleanup: contextlib.ExitStack,
 ) -> tuple[str, str]:
     """SQL for the untouched rows (all text) in file order, and a hash of the content.
@@ -167,7 +175,8 @@ def _raw_relation(
         names = _column_names(engine, source, engine.jsonl_relation(path))
         relation = engine.jsonl_relation(path, names)
     elif suffix == ".xlsx":
-        relation = _register(engine, source, _read_xlsx(source, path), cleanup)
+        sheet = workbook if workbook is not None else read_workbook(source)
+        relation = _register(engine, source, sheet, cleanup)
     else:  # the config validator already refuses other suffixes
         raise SourceError(f"source {source.name!r}: unsupported file type {suffix!r}")
     return relation, content_hash
@@ -296,10 +305,23 @@ class _NullWriter:
         return None
 
 
-def _read_xlsx(source: Source, path: Path) -> pa.Table:
-    """Read one worksheet as text; numbers that are whole are written without a decimal part."""
+def is_workbook(source: Source) -> bool:
+    """Whether ``source`` is read from an xlsx file (by :func:`read_workbook`)."""
+    return source.path is not None and source.path.suffix.lower() == ".xlsx"
+
+
+def read_workbook(source: Source) -> pa.Table:
+    """Read the worksheet of an xlsx source as text; whole numbers lose their decimal part.
+
+    The reader (calamine, in Rust) releases the GIL, so a workbook can be read in a thread
+    while the engine reads other files. Raises :class:`SourceError` naming the source for a
+    missing sheet or a damaged workbook.
+    """
     from python_calamine import CalamineWorkbook
 
+    path = source.path
+    if path is None:
+        raise SourceError(f"source {source.name!r} has no path to read a workbook from")
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet_option = source.options.sheet

@@ -16,7 +16,7 @@ import pandas as pd
 
 from povlink.config import ProjectConfig, load_project
 from povlink.exceptions import ConfigError, RegistryError, UnknownRecordError
-from povlink.registry import Registry, Run, SourceVersion
+from povlink.registry import Registry, SourceVersion
 from povlink.resolve import ResolveSummary
 from povlink.schema import CANONICAL_FIELDS
 
@@ -166,15 +166,9 @@ class Project:
         """
         with self.open_registry() as registry:
             with registry.run("ingest") as run:
-                versions = tuple(self._ingest_into(registry, run))
+                versions = registry.ingest_all(run, self.config.sources, self.data)
                 run.summary["sources"] = [vars(v) for v in versions]
             return IngestSummary(run.run_id, versions)
-
-    def _ingest_into(self, registry: Registry, run: Run) -> list[SourceVersion]:
-        return [
-            registry.ingest(run, source, self.data.get(source.name))
-            for source in self.config.sources
-        ]
 
     def resolve(self, *, retrain: bool = False, full: bool = False) -> Resolution:
         """Ingest, standardise, link, cluster and assign stable person and household IDs.

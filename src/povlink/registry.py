@@ -21,18 +21,26 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from povlink._version import __version__
 from povlink.config import EngineSettings, Source
 from povlink.engine import Engine, EngineError, quote_identifier
 from povlink.exceptions import RegistryError, UnknownRecordError
-from povlink.ingest import file_content_hash, source_fingerprint, stage_source
+from povlink.ingest import (
+    file_content_hash,
+    is_workbook,
+    read_workbook,
+    source_fingerprint,
+    stage_source,
+)
 from povlink.schema import CANONICAL_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "Registry", "Run", "SourceVersion"]
@@ -204,8 +212,52 @@ class Registry:
         *changed* (the old row is closed, a new row opened), and ones no longer in the list are
         *withdrawn*. Earlier versions stay queryable with :meth:`records_at`.
         """
-        file_hash = None
-        if data is None:
+        return self._ingest(run, source, data, None, None)
+
+    def ingest_all(
+        self,
+        run: Run,
+        sources: Sequence[Source],
+        data: Mapping[str, pd.DataFrame] | None = None,
+    ) -> tuple[SourceVersion, ...]:
+        """:meth:`ingest` each of ``sources`` in turn (``data`` by source name, for sources given
+        as DataFrames) and return their versions in the same order.
+
+        Workbooks whose file changed are read in a thread from the start, while the engine
+        reads the other files: the xlsx reader works outside the GIL, and a workbook is the one
+        file the engine cannot read itself (2 s for 89,000 rows, a sixth of the whole ingest
+        of a million records). The first source to fail stops the run, as :meth:`ingest` would.
+        """
+        data = data or {}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="povlink-workbook") as pool:
+            early: dict[str, tuple[str, Future[pa.Table]]] = {}
+            for source in sources:
+                if source.name in data or not is_workbook(source):
+                    continue
+                file_hash = file_content_hash(source)
+                if file_hash is None:  # a missing file: ingest says so, in its turn
+                    continue
+                if self._unchanged_version(source, source_fingerprint(source, file_hash)) is None:
+                    early[source.name] = (file_hash, pool.submit(read_workbook, source))
+            try:
+                return tuple(
+                    self._ingest(run, s, data.get(s.name), *early.get(s.name, (None, None)))
+                    for s in sources
+                )
+            finally:
+                for _, sheet in early.values():
+                    sheet.cancel()  # after a failure: workbooks not started are not read
+
+    def _ingest(
+        self,
+        run: Run,
+        source: Source,
+        data: pd.DataFrame | None,
+        file_hash: str | None,
+        workbook: Future[pa.Table] | None,
+    ) -> SourceVersion:
+        """:meth:`ingest`, given the file's hash and its worksheet when already read."""
+        if data is None and file_hash is None:
             # An unchanged file is recognised from its bytes, without parsing it again.
             file_hash = file_content_hash(source)
             fingerprint = None if file_hash is None else source_fingerprint(source, file_hash)
@@ -213,7 +265,10 @@ class Registry:
             if unchanged is not None:
                 return unchanged
         stage = f"__stage_{source.name}"
-        staged = stage_source(self.engine, source, table=stage, data=data, file_hash=file_hash)
+        staged = stage_source(
+            self.engine, source, table=stage, data=data, file_hash=file_hash,
+            workbook=None if workbook is None else workbook.result(),
+        )  # fmt: skip
         try:
             return self._store_version(run, source, staged.content_hash, stage, staged.n_records)
         finally:

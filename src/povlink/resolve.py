@@ -144,7 +144,7 @@ def resolve_project(
     data = data or {}
     with registry.run("resolve") as run:
         with stages.stage("ingest", lambda: n_records):
-            versions = tuple(registry.ingest(run, s, data.get(s.name)) for s in config.sources)
+            versions = registry.ingest_all(run, config.sources, data)
             names = [s.name for s in config.sources]
             e.create_table("records", registry.current_records_sql(names), temporary=True)
             n_records = stages.records = e.count("records")

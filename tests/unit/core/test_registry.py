@@ -137,21 +137,109 @@ def test_failure_injected_inside_a_write_rolls_back(
     project = Project.from_toml(config)
     project.ingest()
     (tmp_path / "dtks.csv").write_text(DTKS_CSV + "9,,New Person,,\n")
-    original = Registry.ingest
+    original = Registry._store_version
 
-    def failing(
-        self: Registry, run: object, source: Source, data: pd.DataFrame | None = None
-    ) -> object:
-        original(self, run, source, data)  # type: ignore[arg-type]
+    def failing(self: Registry, *args: object) -> object:
+        original(self, *args)  # type: ignore[arg-type]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Registry, "ingest", failing)
+    monkeypatch.setattr(Registry, "_store_version", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         project.ingest()
     monkeypatch.undo()
     with project.open_registry(read_only=True) as reg:
         assert reg.versions()["version"].tolist() == [1]
         assert len(reg.current_records()) == 3
+
+
+KIS_WORKBOOK_SOURCE = """
+[[source]]
+name = "dinkes_kis"
+path = "kis.xlsx"
+id_column = "ID"
+[source.columns]
+nik = "NIK"
+full_name = "NAMA"
+"""
+
+
+def _write_workbook(path: Path, rows: list[list[object]]) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    book.close()
+
+
+def _csv_and_workbook_project(tmp_path: Path) -> Project:
+    config = write_project(tmp_path, DTKS_SOURCE + KIS_WORKBOOK_SOURCE, {"dtks.csv": DTKS_CSV})
+    _write_workbook(tmp_path / "kis.xlsx", [["ID", "NIK", "NAMA"], [7, "3374010101900001", "Ani"]])
+    return Project.from_toml(config)
+
+
+def test_a_changed_workbook_is_read_in_a_thread_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worksheet is read off the main thread (so the engine can read the other files
+    meanwhile), and its records are stored as a serial read would store them."""
+    import threading
+
+    import povlink.registry
+
+    project = _csv_and_workbook_project(tmp_path)
+    readers: list[str] = []
+    original = povlink.registry.read_workbook
+
+    def recording(source: Source) -> object:
+        readers.append(threading.current_thread().name)
+        return original(source)
+
+    monkeypatch.setattr(povlink.registry, "read_workbook", recording)
+    dtks, kis = project.ingest().sources
+    assert readers and readers[0].startswith("povlink-workbook")
+    assert (dtks.n_added, kis.n_added) == (3, 1)
+    with project.open_registry(read_only=True) as reg:
+        records = reg.current_records().set_index("record_id")
+    assert records.loc["dinkes_kis:7", ["nik", "full_name"]].tolist() == [
+        "3374010101900001", "Ani",
+    ]  # fmt: skip
+    assert len(records) == 4
+
+
+def test_an_unchanged_workbook_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The early read is only for workbooks whose bytes changed."""
+    project = _csv_and_workbook_project(tmp_path)
+    project.ingest()
+    (tmp_path / "dtks.csv").write_text(DTKS_CSV + "9,,New Person,,\n")
+
+    def refuse(source: Source) -> None:
+        raise AssertionError(f"the unchanged workbook of {source.name} was read again")
+
+    monkeypatch.setattr("povlink.registry.read_workbook", refuse)
+    dtks, kis = project.ingest().sources
+    assert (dtks.version, dtks.n_added) == (2, 1)
+    assert kis.unchanged
+
+
+def test_the_first_failing_source_is_reported_whatever_was_read_early(tmp_path: Path) -> None:
+    """A damaged workbook read early does not hide the failure of a source before it in the
+    project, and neither failure writes anything."""
+    project = _csv_and_workbook_project(tmp_path)
+    project.ingest()
+    registry_file = tmp_path / "registry.duckdb"
+    before = _digest(registry_file)
+    (tmp_path / "dtks.csv").write_text(DTKS_CSV + "1,,Again,,\n")  # fails: repeated id
+    (tmp_path / "kis.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SourceError, match="dinsos_dtks.*repeats"):
+        project.ingest()
+    (tmp_path / "dtks.csv").write_text(DTKS_CSV)
+    with pytest.raises(SourceError, match="dinkes_kis.*cannot read workbook"):
+        project.ingest()
+    assert _digest(registry_file) == before
 
 
 _KILL_SCRIPT = """
