@@ -160,16 +160,45 @@ def _patterns(
         for c, n in zip(comparisons, names, strict=True)
     )
     gammas = ", ".join(quote_identifier("gamma_" + n) for n in names)
+    parts = _parallel_parts(engine)
+    pairs = " UNION ALL ".join(
+        f"SELECT {cases} FROM (SELECT {sides} FROM {left} AS l JOIN {_SAMPLE} AS r "
+        f"ON ({join_condition}) AND l.unique_id < r.unique_id) AS pairs"
+        for left in (
+            [_SAMPLE]
+            if parts == 1
+            else [
+                f"(SELECT * FROM {_SAMPLE} WHERE hash(unique_id) % {parts} = {k})"
+                for k in range(parts)
+            ]
+        )
+    )
     rows = engine.rows(
-        f"SELECT {gammas}, count(*) FROM (SELECT {cases} FROM (SELECT {sides} "
-        f"FROM {_SAMPLE} AS l JOIN {_SAMPLE} AS r "
-        f"ON ({join_condition}) AND l.unique_id < r.unique_id) AS pairs) AS vectors "
-        f"GROUP BY ALL ORDER BY ALL"
+        f"SELECT {gammas}, count(*) FROM ({pairs}) AS vectors GROUP BY ALL ORDER BY ALL"
     )
     if not rows:
         return Patterns(names, np.zeros((0, len(names)), dtype=np.int64), np.zeros(0))
     table = np.array(rows, dtype=np.int64)
     return Patterns(names, table[:, :-1], table[:, -1].astype(np.float64))
+
+
+#: DuckDB splits a scan into tasks of one row group each (122,880 rows).
+_ROW_GROUP: Final = 122_880
+
+
+def _parallel_parts(engine: Engine) -> int:
+    """In how many parts to split the left side of the sample's pairs.
+
+    The engine runs a join on as many threads as its probe side has row groups: a sample
+    smaller than one (the random sample holds 1,500 records, a sampled block 50,000) had its
+    millions of pairs compared on one core, 3.4 of the 7.9 s of training at a million records.
+    One branch per thread, each scanning its share of the left records, keeps every core busy.
+    A larger sample is already parallel, and is not split (each branch would build the join
+    again).
+    """
+    if engine.count(_SAMPLE) >= _ROW_GROUP:
+        return 1
+    return max(1, int(engine.scalar("SELECT current_setting('threads')")))
 
 
 def random_pair_patterns(

@@ -195,3 +195,39 @@ def test_a_sample_of_every_record_reads_the_input_and_leaves_nothing(records: En
         )[0][0]
     )
     assert left == 0
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_patterns_are_the_same_however_the_pairs_are_split(
+    records: Engine, monkeypatch: pytest.MonkeyPatch, parts: int
+) -> None:
+    """Splitting the left records across threads neither loses nor repeats a pair."""
+    import povlink.linkage.training as training
+
+    comparisons = [_comparison("name"), _comparison("date")]
+
+    def patterns() -> list[Patterns]:
+        rule = BlockingRule.on("date")
+        return [
+            blocked_pair_patterns(records, "li", comparisons, rule, max_pairs=1e6, seed=1),
+            random_pair_patterns(records, "li", comparisons, max_pairs=1e6, seed=1),
+        ]
+
+    monkeypatch.setattr(training, "_parallel_parts", lambda engine: 1)
+    whole = patterns()
+    monkeypatch.setattr(training, "_parallel_parts", lambda engine: parts)
+    for one, split in zip(whole, patterns(), strict=True):
+        assert one.pairs == split.pairs
+        assert (one.gammas == split.gammas).all()
+        assert (one.counts == split.counts).all()
+
+
+def test_only_a_sample_smaller_than_a_row_group_is_split(engine: Engine) -> None:
+    """A large sample is already scanned in parallel; a small one gets a part per thread."""
+    from povlink.linkage.training import _ROW_GROUP, _SAMPLE, _parallel_parts
+
+    engine.execute("SET threads = 3")
+    engine.create_table(_SAMPLE, "SELECT range AS unique_id FROM range(1000)")
+    assert _parallel_parts(engine) == 3
+    engine.create_table(_SAMPLE, f"SELECT range AS unique_id FROM range({_ROW_GROUP})")
+    assert _parallel_parts(engine) == 1
