@@ -37,6 +37,7 @@ from povlink.schema import CANONICAL_FIELDS
 
 __all__ = [
     "StagedSource",
+    "drop_staged",
     "file_content_hash",
     "file_fingerprint",
     "is_workbook",
@@ -81,7 +82,8 @@ def stage_source(
     ``workbook`` is the worksheet of an xlsx source when the caller has already read it with
     :func:`read_workbook` (in a thread of its own, say, while the engine reads other files).
 
-    The file is read once, straight into ``table``: no untouched copy of it is kept in between.
+    The file is read once, straight into a table: no untouched copy of it is kept in between.
+    ``table`` is a view of it that numbers the rows; drop both with :func:`drop_staged`.
 
     Raises :class:`SourceError` naming the source and the row or column for: a missing file, a
     file that cannot be decoded in the stated encoding, a mapped column the file lacks, an empty
@@ -94,7 +96,8 @@ def stage_source(
         )
         columns = tuple(_column_names(engine, source, relation))
         _check_columns(source, columns)
-        _read(engine, source, table, _canonical_select(source, relation, columns))
+        _read(engine, source, _rows_table(table), _canonical_select(source, relation, columns))
+    _number_rows(engine, table)
     n = engine.count(table)
     _check_ids(engine, source, table)
     if n == 0:
@@ -102,6 +105,31 @@ def stage_source(
             f"source {source.name!r}: the list has no records", DataQualityWarning, stacklevel=2
         )
     return StagedSource(source.name, table, n, source_fingerprint(source, content_hash), columns)
+
+
+def drop_staged(engine: Engine, table: str) -> None:
+    """Drop the staging ``table`` of :func:`stage_source` (a view) and the table it reads."""
+    engine.execute(f"DROP VIEW IF EXISTS {quote_identifier(table)}")
+    engine.drop_table(_rows_table(table))
+
+
+def _rows_table(table: str) -> str:
+    return f"{table}__rows"
+
+
+def _number_rows(engine: Engine, table: str) -> None:
+    """Make ``table`` a view of the rows read, numbered in file order from 1.
+
+    The rows were stored in the order the reader yielded them (the engine preserves insertion
+    order, also when several threads read), so a row's position in storage is its position in
+    the file. Numbering them while reading (``row_number() OVER ()``) made the engine read on
+    one thread: 2.8 s instead of 1.4 s for the whole-city register's 1.7 million rows.
+    """
+    rows = quote_identifier(_rows_table(table))
+    engine.execute(
+        f"CREATE OR REPLACE TEMP VIEW {quote_identifier(table)} AS SELECT record_id, source, "
+        f"CAST(rowid + 1 AS BIGINT) AS row_number, * EXCLUDE (record_id, source) FROM {rows}"
+    )
 
 
 def source_fingerprint(source: Source, content_hash: str) -> str:
@@ -423,13 +451,9 @@ def _canonical_select(source: Source, relation: str, columns: tuple[str, ...]) -
     )  # chr(0) keeps NULL apart from ''
     row_hash = f"md5(concat_ws(chr(31), {all_values}))" if columns else "md5('')"
     record_id = f"{_id_prefix(source)} || trim({quote_identifier(source.id_column)})"
-    # row_number() OVER () numbers rows as the reader yields them, in file order (the engine
-    # runs it as a streaming window; tests check it against the row's position).
     return (
         f"SELECT {record_id} AS record_id, {quote_literal(source.name)} AS source, "
-        f"CAST(row_number() OVER () AS BIGINT) AS row_number, {', '.join(fields)}, "
-        f"{extra} AS extra, {row_hash} AS row_hash "
-        f"FROM {relation}"
+        f"{', '.join(fields)}, {extra} AS extra, {row_hash} AS row_hash FROM {relation}"
     )
 
 

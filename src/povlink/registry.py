@@ -35,6 +35,7 @@ from povlink.config import EngineSettings, Source
 from povlink.engine import Engine, EngineError, quote_identifier
 from povlink.exceptions import RegistryError, UnknownRecordError
 from povlink.ingest import (
+    drop_staged,
     file_content_hash,
     is_workbook,
     read_workbook,
@@ -272,7 +273,7 @@ class Registry:
         try:
             return self._store_version(run, source, staged.content_hash, stage, staged.n_records)
         finally:
-            self.engine.drop_table(stage)
+            drop_staged(self.engine, stage)
 
     def _unchanged_version(self, source: Source, fingerprint: str | None) -> SourceVersion | None:
         """The latest version of ``source`` when its fingerprint is ``fingerprint``, else None."""
