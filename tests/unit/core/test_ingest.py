@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 from pathlib import Path
 
@@ -168,7 +170,8 @@ def test_unknown_encoding_is_explained(tmp_path: Path, engine: Engine) -> None:
 def test_row_number_is_the_position_in_a_file_read_in_parallel(
     tmp_path: Path, engine: Engine
 ) -> None:
-    """Rows read by several threads (many parquet row groups, a long csv) keep file order."""
+    """Rows read by several threads (many parquet row groups, a long csv) keep file order,
+    also when read inside a transaction (as a run reads them)."""
     engine.execute("SET threads = 4")
     n = 60_000
     frame = pd.DataFrame(
@@ -178,16 +181,18 @@ def test_row_number_is_the_position_in_a_file_read_in_parallel(
     frame.to_parquet(parquet, row_group_size=1_000)
     csv = tmp_path / "a.csv"
     frame.to_csv(csv, index=False)
-    for path in (parquet, csv):
-        stage_source(engine, _source(path), table="st")
-        mismatched = engine.scalar(
-            "SELECT count(*) FROM st WHERE record_id <> 'src:' || lpad(CAST(row_number - 1 "
-            "AS VARCHAR), 6, '0')"
-        )
-        assert (mismatched, engine.count("st")) == (0, n), path
-        # The staging table itself is in file order: storing it keeps rows in that order.
-        numbers = engine.rows("SELECT row_number FROM st")
-        assert [r[0] for r in numbers] == list(range(1, n + 1)), path
+    for path, in_transaction in itertools.product((parquet, csv), (False, True)):
+        context = engine.transaction() if in_transaction else contextlib.nullcontext()
+        with context:
+            stage_source(engine, _source(path), table="st")
+            mismatched = engine.scalar(
+                "SELECT count(*) FROM st WHERE record_id <> 'src:' || lpad(CAST(row_number - 1 "
+                "AS VARCHAR), 6, '0')"
+            )
+            assert (mismatched, engine.count("st")) == (0, n), (path, in_transaction)
+            # The staging table itself is in file order: storing it keeps rows in that order.
+            numbers = engine.rows("SELECT row_number FROM st")
+            assert [r[0] for r in numbers] == list(range(1, n + 1)), (path, in_transaction)
 
 
 def test_xlsx_text_columns_keep_blanks_as_missing(tmp_path: Path, engine: Engine) -> None:

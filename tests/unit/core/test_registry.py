@@ -198,7 +198,8 @@ def test_a_changed_workbook_is_read_in_a_thread_of_its_own(
 
     monkeypatch.setattr(povlink.registry, "read_workbook", recording)
     dtks, kis = project.ingest().sources
-    assert readers and readers[0].startswith("povlink-workbook")
+    assert readers
+    assert readers[0].startswith("povlink-workbook")
     assert (dtks.n_added, kis.n_added) == (3, 1)
     with project.open_registry(read_only=True) as reg:
         records = reg.current_records().set_index("record_id")
@@ -234,10 +235,10 @@ def test_the_first_failing_source_is_reported_whatever_was_read_early(tmp_path: 
     before = _digest(registry_file)
     (tmp_path / "dtks.csv").write_text(DTKS_CSV + "1,,Again,,\n")  # fails: repeated id
     (tmp_path / "kis.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(SourceError, match="dinsos_dtks.*repeats"):
+    with pytest.raises(SourceError, match=r"dinsos_dtks.*repeats"):
         project.ingest()
     (tmp_path / "dtks.csv").write_text(DTKS_CSV)
-    with pytest.raises(SourceError, match="dinkes_kis.*cannot read workbook"):
+    with pytest.raises(SourceError, match=r"dinkes_kis.*cannot read workbook"):
         project.ingest()
     assert _digest(registry_file) == before
 
