@@ -102,7 +102,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from povlink.engine import Engine, quote_identifier
 from povlink.exceptions import RegistryError
@@ -884,64 +884,74 @@ _NODE_COLUMNS: Final[tuple[str, ...]] = (
     "rt",
 )
 
-#: ``n`` (a node) and ``f`` (a frontier record) are at compatible places: RW and RT equal where
-#: both give them (the ``same_place`` condition of the mother and address rules).
+#: ``n`` (an offer) and ``f`` (an ask) are at compatible places: RW and RT equal where both give
+#: them (the ``same_place`` condition of the mother and address rules).
 _COMPATIBLE_PLACE: Final[str] = (
     "(n.rw IS NULL OR f.rw IS NULL OR n.rw = f.rw) "
     "AND (n.rt IS NULL OR f.rt IS NULL OR n.rt = f.rt)"
 )
 
 
-def _neighbours_sql(nodes: str, no_kk_nodes: str, frontier: str) -> str:
-    """SQL: the node rows of ``nodes`` related to a row of ``frontier`` (possibly repeated).
+@dataclass(frozen=True)
+class _Relation:
+    """One way two records are related (see "Incremental resolution" in the module docstring),
+    as a key one record *offers* and the other *asks* for.
 
-    Two records are related when a rule can read one of them while placing the other (see
-    "Incremental resolution" in the module docstring). ``no_kk_nodes`` holds the rows of
-    ``nodes`` without a KK number, which most relations need on one side.
+    A record offers its key ``offered`` when it meets ``offerer`` (SQL over a node row); a
+    frontier record asks for its key ``asked`` when it meets ``asker``. ``place``: the two
+    must also be at compatible places.
     """
-    columns = ", ".join(f"n.{c}" for c in _NODE_COLUMNS)
 
-    def related(side: str, key: str, frontier_key: str, condition: str) -> str:
-        return f"""
-            SELECT {columns} FROM {side} AS n
-            JOIN (
-                SELECT DISTINCT {frontier_key} AS key, rw, rt FROM {frontier}
-                WHERE {frontier_key} IS NOT NULL AND {condition}
-            ) AS f ON f.key = n.{key}
-            WHERE {_COMPATIBLE_PLACE}
-        """
+    tag: int
+    offered: str
+    offerer: str
+    asked: str
+    asker: str
+    place: bool
 
-    def same(key: str) -> str:
-        return f"""
-            SELECT {columns} FROM {nodes} AS n
-            JOIN (SELECT DISTINCT {key} FROM {frontier} WHERE {key} IS NOT NULL) AS f
-              ON f.{key} = n.{key}
-        """
 
-    return " UNION ALL ".join(
-        [
-            same("person"),
-            same("kk"),
-            # the same household key, one of the two without a card
-            f"""
-            SELECT {columns} FROM {no_kk_nodes} AS n
-            JOIN (SELECT DISTINCT hkey FROM {frontier} WHERE hkey IS NOT NULL) AS f
-              ON f.hkey = n.hkey
-            UNION ALL
-            SELECT {columns} FROM {nodes} AS n
-            JOIN (SELECT DISTINCT hkey FROM {frontier} WHERE hkey IS NOT NULL AND no_kk) AS f
-              ON f.hkey = n.hkey
-            """,
-            # the same address or mother's name at a compatible place, one without a card
-            related(no_kk_nodes, "place", "place", "TRUE"),
-            related(nodes, "place", "place", "no_kk"),
-            related(no_kk_nodes, "mother", "mother", "TRUE"),
-            related(nodes, "mother", "mother", "no_kk"),
-            # a woman of a child's mother's name at a compatible place, the child without a card
-            related(nodes, "woman", "mother", "no_kk"),
-            related(no_kk_nodes, "mother", "woman", "TRUE"),
-        ]
+_RELATIONS: Final[tuple[_Relation, ...]] = (
+    _Relation(1, "person", "TRUE", "person", "TRUE", place=False),
+    _Relation(2, "kk", "TRUE", "kk", "TRUE", place=False),
+    # the same household key, address or mother's name, one of the two without a card
+    _Relation(3, "hkey", "no_kk", "hkey", "TRUE", place=False),
+    _Relation(4, "hkey", "TRUE", "hkey", "no_kk", place=False),
+    _Relation(5, "place", "no_kk", "place", "TRUE", place=True),
+    _Relation(6, "place", "TRUE", "place", "no_kk", place=True),
+    _Relation(7, "mother", "no_kk", "mother", "TRUE", place=True),
+    _Relation(8, "mother", "TRUE", "mother", "no_kk", place=True),
+    # a woman whose name is the mother's name of a child without a card
+    _Relation(9, "woman", "TRUE", "mother", "no_kk", place=True),
+    _Relation(7, "mother", "no_kk", "woman", "TRUE", place=True),
+)
+
+
+def _probe_sql(rows: str, side: Literal["offers", "asks"], *, position: str | None = None) -> str:
+    """SQL: the probes of ``rows`` (node rows): ``(probe, rw, rt)``, and ``position`` when given,
+    one per relation the row takes part in on ``side``.
+
+    A probe hashes the relation's tag with the key, so that one join finds every relation; the
+    place is NULL where the relation does not compare places.
+    """
+    parts = []
+    terms = (
+        (r.tag, r.offered, r.offerer, r.place)
+        if side == "offers"
+        else (r.tag, r.asked, r.asker, r.place)
+        for r in _RELATIONS
     )
+    for tag, key, condition, compares_place in dict.fromkeys(terms):
+        place = (
+            "rw, rt"
+            if compares_place
+            else "CAST(NULL AS VARCHAR) AS rw, CAST(NULL AS VARCHAR) AS rt"
+        )
+        at = f"{position} AS position, " if position else ""
+        parts.append(
+            f"SELECT hash({tag}, {key}) AS probe, {at}{place} FROM {rows} "
+            f"WHERE {key} IS NOT NULL AND {condition}"
+        )
+    return " UNION ALL ".join(parts)
 
 
 def _check_previous(
@@ -1161,35 +1171,51 @@ def _resolve_incrementally(
     records = engine.count(w.raw("nodes"))
     columns = ", ".join(_NODE_COLUMNS)
     # -- the closure: every record related to an affected one, until nothing is added ----------
-    table("no_kk_nodes", f"SELECT {columns} FROM {w('nodes')} WHERE no_kk")
-    table("affected", f"SELECT record_id FROM {w('seed_new')}")
+    # A node is known by its position in ``nodes``. Each round joins the probes the frontier asks
+    # for with those every node offers (one narrow table, built once): the rounds that follow a
+    # change through a long chain of relations then scan one column of keys, not every node row.
+    table("offers", _probe_sql(w("nodes"), "offers", position="rowid"))
+    table(
+        "reached",
+        f"SELECT n.rowid AS position FROM {w('nodes')} AS n "
+        f"WHERE n.record_id IN (SELECT record_id FROM {w('seed_new')})",
+    )
     table(
         "frontier",
-        f"SELECT {', '.join(f'n.{c}' for c in _NODE_COLUMNS)} FROM {w('nodes')} AS n "
-        f"JOIN {w('seed_new')} AS s ON s.record_id = n.record_id "
+        f"SELECT {columns} FROM {w('nodes')} "
+        f"WHERE record_id IN (SELECT record_id FROM {w('seed_new')}) "
         f"UNION ALL SELECT {columns} FROM {w('seed_old')}",
     )
     limit = max_share * records
     rounds = 0
-    if engine.count(w.raw("affected")) > limit:
+    if engine.count(w.raw("reached")) > limit:
         return None, f"more than {max_share:.0%} of the {records} records changed"
     while engine.count(w.raw("frontier")):
         rounds += 1
-        neighbours = _neighbours_sql(w("nodes"), w("no_kk_nodes"), w("frontier"))
         table(
             "found",
             f"""
-            SELECT DISTINCT * FROM ({neighbours}) AS r
-            WHERE record_id NOT IN (SELECT record_id FROM {w("affected")})
+            SELECT DISTINCT n.position FROM {w("offers")} AS n
+            JOIN ({_probe_sql(w("frontier"), "asks")}) AS f ON f.probe = n.probe
+            WHERE {_COMPATIBLE_PLACE}
+              AND n.position NOT IN (SELECT position FROM {w("reached")})
             """,
         )
-        engine.execute(f"INSERT INTO {w('affected')} SELECT record_id FROM {w('found')}")
-        if engine.count(w.raw("affected")) > limit:
+        engine.execute(f"INSERT INTO {w('reached')} SELECT position FROM {w('found')}")
+        if engine.count(w.raw("reached")) > limit:
             return None, (
                 f"a change reaches more than {max_share:.0%} of the {records} records "
                 f"(after {rounds} round{'s' if rounds > 1 else ''})"
             )
-        table("frontier", f"SELECT * FROM {w('found')}")
+        table(
+            "frontier",
+            f"SELECT {columns} FROM {w('nodes')} "
+            f"WHERE rowid IN (SELECT position FROM {w('found')})",
+        )
+    table(
+        "affected",
+        f"SELECT record_id FROM {w('nodes')} WHERE rowid IN (SELECT position FROM {w('reached')})",
+    )
     # -- the rules over the affected records; every other record keeps its previous row --------
     person_column = _check_inputs(engine, standardised, persons)
     _resolve(
