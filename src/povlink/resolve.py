@@ -189,6 +189,7 @@ def resolve_project(
                     e, table="standardised", pairs="scored_pairs", threshold=threshold,
                     previous="persons", previous_pairs="__previous_pairs", touched="__touched",
                     output="__person_clusters", affected_output="__affected", temporary=True,
+                    affected_only=True,
                 )  # fmt: skip
             else:
                 cluster_records(
@@ -199,8 +200,18 @@ def resolve_project(
         with stages.stage("person_ids"):
             person_result = _carry_ids_forward(
                 registry, run, "person", "__person_clusters",
-                affected="__affected" if reclustering else None,
+                affected="__affected" if reclustering else None, withdrawn="__removed",
             )  # fmt: skip
+            # The confidences of this run: the reclustered records' and every other one's last.
+            kept = (
+                "UNION ALL SELECT record_id, cluster_confidence FROM persons "
+                "WHERE record_id NOT IN (SELECT record_id FROM __affected)"
+            )
+            e.execute(
+                "CREATE OR REPLACE TEMP VIEW __person_confidence AS "
+                f"SELECT record_id, cluster_confidence FROM __person_clusters "
+                f"{kept if reclustering else ''}"
+            )
         with stages.stage("households", lambda: n_placed):
             previous, households = None, "__household_clusters"
             if incremental and registry.has_table("household_clusters"):
@@ -226,6 +237,7 @@ def resolve_project(
             _carry_ids_forward(
                 registry, run, "household", households,
                 affected="__household_affected" if placed.incremental else None,
+                withdrawn="__removed",
             )  # fmt: skip
         # A refresh rewrites only the rows of records whose person or household may have moved.
         scope = None
@@ -303,7 +315,13 @@ def _workspace(config: ProjectConfig) -> Iterator[Engine]:
 
 
 def _carry_ids_forward(
-    registry: Registry, run: Run, kind: str, clusters: str, *, affected: str | None = None
+    registry: Registry,
+    run: Run,
+    kind: str,
+    clusters: str,
+    *,
+    affected: str | None = None,
+    withdrawn: str | None = None,
 ) -> StableIdResult:
     """Stable ``<kind>_id``s for ``clusters`` (into ``__<kind>_ids``), carried from the last
     run's ``persons`` table; the lineage events are appended to ``<kind>_lineage``.
@@ -311,7 +329,9 @@ def _carry_ids_forward(
     With ``affected`` (a table of record ids closed under both the previous IDs and the new
     clusters: each previous ID and each new cluster lies wholly inside it or wholly outside,
     withdrawn records aside), only those records are assigned; every other record keeps its ID,
-    which its unchanged cluster would inherit anyway, so the result is the same.
+    which its unchanged cluster would inherit anyway, so the result is the same. ``clusters``
+    then needs to hold only the affected records, and ``withdrawn`` (required with
+    ``affected``) lists the records of ``persons`` that are gone.
     """
     from povlink.ids import StableIdResult, assign_stable_ids
 
@@ -320,11 +340,13 @@ def _carry_ids_forward(
     previous = None
     split = f"__{kind}_ids_split"
     if affected is not None:
+        if withdrawn is None:
+            raise ValueError("carrying IDs forward for affected records needs the withdrawn ones")
         # Each previous row, marked once: inside the affected part (or withdrawn) or kept.
         e.create_table(
             split,
             f"SELECT record_id, {id_column}, record_id IN (SELECT record_id FROM {affected}) "
-            f"OR record_id NOT IN (SELECT record_id FROM {clusters}) AS inside FROM persons",
+            f"OR record_id IN (SELECT record_id FROM {withdrawn}) AS inside FROM persons",
             temporary=True,
         )
         e.create_table(
@@ -615,7 +637,7 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
         FROM standardised AS s
         JOIN __person_ids AS p ON p.record_id = s.record_id
         JOIN __household_ids AS h ON h.record_id = s.record_id
-        JOIN __person_clusters AS c ON c.record_id = s.record_id
+        JOIN __person_confidence AS c ON c.record_id = s.record_id
     """
     if not update or not registry.has_table("persons"):
         # Unsorted: every reader orders what it shows, and sorting a million record ids here

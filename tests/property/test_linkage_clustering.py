@@ -227,3 +227,14 @@ def test_reclustering_after_a_refresh_equals_clustering_everything(
         again = engine.rows("SELECT * FROM again ORDER BY record_id")
         assert again == full
         assert affected <= len(new_ids)
+        # Only the affected rows, when the caller keeps the others: the same rows as everything.
+        recluster_records(
+            engine, table="standardised", pairs="pairs", threshold=threshold,
+            previous="previous", previous_pairs="pairs_old", touched="touched",
+            output="part", affected_output="affected_again", affected_only=True,
+        )  # fmt: skip
+        part = engine.rows("SELECT * FROM part ORDER BY record_id")
+        assert part == engine.rows(
+            "SELECT * FROM everything WHERE record_id IN (SELECT record_id FROM affected) "
+            "ORDER BY record_id"
+        )

