@@ -219,6 +219,28 @@ def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> N
     assert history[0] == history[1]
 
 
+def test_a_list_ingested_before_the_resolve_is_standardised_again(
+    city_copy: Path, tmp_path: Path
+) -> None:
+    """A refresh compares only the lists at another version than the one last standardised:
+    one read by an ``ingest`` run in between counts, although the resolve finds it unchanged."""
+    full = tmp_path / "full"
+    shutil.copytree(city_copy, full)
+    for folder in (city_copy, full):
+        _refresh_training_list(folder)
+    Project.from_toml(city_copy / "povlink.toml").ingest()
+    incremental = Project.from_toml(city_copy / "povlink.toml").resolve().summary
+    Project.from_toml(full / "povlink.toml").resolve(full=True)
+    assert incremental.incremental
+    assert all(v.unchanged for v in incremental.sources)
+    tables = []
+    for folder in (city_copy, full):
+        with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
+            tables.append(reg.engine.rows("SELECT * FROM standardised ORDER BY record_id"))
+    assert tables[0] == tables[1]
+    pd.testing.assert_frame_equal(_persons(city_copy), _persons(full))
+
+
 def test_report_evaluate_and_history_commands(
     resolved_city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,10 +18,10 @@ odds of about one in 2^64.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from povlink.engine import Engine, quote_identifier
+from povlink.engine import Engine, quote_identifier, quote_literal
 from povlink.schema import STANDARDISED_FIELDS, StandardisedRecord, sql_columns
 from povlink.standardise.pipeline import (
     check_date_order,
@@ -89,6 +89,7 @@ def standardise_changed(
     date_order: str | Mapping[str, str] = "dmy",
     changes_output: str | None = None,
     previous_rows_output: str | None = None,
+    sources: Sequence[str] | None = None,
 ) -> StandardiseChanges:
     """Write to ``target_table`` what :func:`~povlink.standardise.standardise_table` would write
     for ``source_table``, restandardising only the records that changed since ``previous_table``.
@@ -117,6 +118,11 @@ def standardise_changed(
     previous rows of the changed, removed and ``flags`` records, as they were before the
     refresh: with the unchanged rows of the result they make up ``previous_table`` again, after
     an update in place too.
+
+    ``sources``, when given, names the only sources whose records may have changed: the rows
+    of every other source are kept without comparing them (a refresh of one list reads that
+    list's records only). A record must then keep its source, as the registry's do (their
+    ``record_id`` starts with it). A fall-back to the whole table still reads every record.
 
     Raises what ``standardise_table`` raises, for the same reasons.
     """
@@ -164,13 +170,17 @@ def standardise_changed(
             # current record: a changed record is both. Joined on record_id, each side carrying
             # only the hash of its raw values (the previous rows store theirs): the join's hash
             # table then holds two columns, not seventeen.
-            current = source_sql(source, columns, date_order)
+            compared = "TRUE"
+            if sources is not None:
+                listed = ", ".join(quote_literal(s) for s in sources) or "NULL"
+                compared = f"source IN ({listed})"
+            current = source_sql(f"(SELECT * FROM {source} WHERE {compared})", columns, date_order)
             engine.create_table(
                 f"{prefix}diff",
                 f"SELECT s.record_id AS s_id, p.record_id AS p_id, p._row AS p_row "
                 f"FROM (SELECT record_id, {raw_hash_sql()} AS _h FROM {current}) AS s "
                 f"FULL OUTER JOIN (SELECT rowid AS _row, record_id, raw_hash AS _h "
-                f"FROM {previous}) AS p ON p.record_id = s.record_id "
+                f"FROM {previous} WHERE {compared}) AS p ON p.record_id = s.record_id "
                 "WHERE s.record_id IS NULL OR p.record_id IS NULL OR p._h <> s._h",
                 temporary=True,
             )

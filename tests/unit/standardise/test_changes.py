@@ -240,3 +240,22 @@ def test_changes_and_previous_rows_are_written(engine: Engine) -> None:
         "UNION ALL SELECT * FROM old_rows ORDER BY record_id"
     )
     assert rebuilt == original
+
+
+def test_only_the_named_sources_are_compared(engine: Engine) -> None:
+    """With ``sources``, a change in another source goes unseen (its rows are kept as they
+    were), and a named source with no records left loses them all."""
+    after = {k: dict(v) for k, v in FAMILY.items() if k != "dinkes:1"}
+    after["a:4"]["full_name"] = "Siti Aminah"
+    after["b:4"]["full_name"] = "Marthe"  # b is not named: not compared
+    seen = {k: (dict(FAMILY["b:4"]) if k == "b:4" else v) for k, v in after.items()}
+    load_raw_records(engine, "old", FAMILY)
+    load_raw_records(engine, "new", after)
+    load_raw_records(engine, "seen", seen)
+    standardise_table(engine, "old", "previous", date_order=ORDERS)
+    standardise_table(engine, "seen", "expected", date_order=ORDERS)
+    changes = standardise_changed(
+        engine, "new", "previous", "refreshed", date_order=ORDERS, sources=["a", "dinkes"]
+    )
+    assert _rows(engine, "refreshed") == _rows(engine, "expected")
+    assert (changes.added, changes.changed, changes.removed) == (0, 1, 1)
