@@ -227,7 +227,8 @@ class Registry:
         Workbooks whose file changed are read in a thread from the start, while the engine
         reads the other files: the xlsx reader works outside the GIL, and a workbook is the one
         file the engine cannot read itself (2.1 s for 89,000 rows, more than a quarter of
-        the whole ingest of a million records). The first source to fail stops the run, as :meth:`ingest` would.
+        the whole ingest of a million records). The first source to fail stops the run, as
+        :meth:`ingest` would.
         """
         data = data or {}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="povlink-workbook") as pool:
