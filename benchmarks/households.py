@@ -56,12 +56,13 @@ OLD_TABLES = ("standardised_old", "persons_old", "households_old")
 NEW_TABLES = ("standardised", "persons", "changed", "households_full")
 
 RUN = """
-import importlib.util, time
+import importlib.util, sys, time
 from povlink.engine import Engine
 from povlink.households import PreviousHouseholds, resolve_households
 if {kind!r} == "full_baseline":  # another version of the module, e.g. before a change
     spec = importlib.util.spec_from_file_location("baseline", {baseline!r})
     baseline = importlib.util.module_from_spec(spec)
+    sys.modules["baseline"] = baseline  # a dataclass looks its module up while it is made
     spec.loader.exec_module(baseline)
     resolve_households = baseline.resolve_households
 engine = Engine({database!r})
