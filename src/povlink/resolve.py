@@ -142,13 +142,11 @@ def resolve_project(
     e = registry.engine
     stages = _Stages(_previous_summary(registry))
     data = data or {}
-    names = [s.name for s in config.sources]
     with registry.run("resolve") as run:
         with stages.stage("ingest", lambda: n_records):
             versions = registry.ingest_all(run, config.sources, data)
-            n_records = stages.records = int(
-                e.scalar(f"SELECT count(*) FROM ({registry.current_records_sql(names)})")
-            )
+            # Each version counts its list's current records: no pass over them is needed.
+            n_records = stages.records = sum(v.n_records for v in versions)
             _store_sources(e, config)
         with stages.stage("standardise", lambda: n_records):
             changes = _standardise(registry, config, versions, full=full or retrain)
