@@ -232,7 +232,7 @@ def resolve_project(
             )  # fmt: skip
             n_placed = placed.resolved
             e.execute("DROP VIEW IF EXISTS __previous_standardised")
-            _carry_ids_forward(
+            household_result = _carry_ids_forward(
                 registry, run, "household", households,
                 affected="__household_affected" if placed.incremental else None,
                 withdrawn="__removed",
@@ -255,8 +255,8 @@ def resolve_project(
                 "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
             )
             _update_id_history(registry, run, scope=scope)
-            n_persons = e.scalar("SELECT count(DISTINCT person_id) FROM persons")
-            n_households = e.scalar("SELECT count(DISTINCT household_id) FROM persons")
+            # Each cluster carries one ID: the IDs are as many as the clusters.
+            n_persons, n_households = person_result.ids, household_result.ids
             n_links = e.count("links")
         summary = ResolveSummary(
             run_id=run.run_id,
@@ -336,27 +336,28 @@ def _carry_ids_forward(
     e = registry.engine
     id_column = f"{kind}_id"
     previous = None
-    split = f"__{kind}_ids_split"
+    output = f"__{kind}_ids"
     if affected is not None:
         if withdrawn is None:
             raise ValueError("carrying IDs forward for affected records needs the withdrawn ones")
-        # Each previous row, marked once: inside the affected part (or withdrawn) or kept.
-        e.create_table(
-            split,
-            f"SELECT record_id, {id_column}, record_id IN (SELECT record_id FROM {affected}) "
-            f"OR record_id IN (SELECT record_id FROM {withdrawn}) AS inside FROM persons",
-            temporary=True,
-        )
         e.create_table(
             f"__{kind}_clusters_affected",
             f"SELECT * FROM {clusters} WHERE record_id IN (SELECT record_id FROM {affected})",
             temporary=True,
         )
         clusters = f"__{kind}_clusters_affected"
+        output = f"__{kind}_ids_affected"
     if registry.has_table("persons"):
         previous = f"__previous_{kind}_ids"
-        rows = "persons" if affected is None else f"{split} WHERE inside"
-        e.create_table(previous, f"SELECT record_id, {id_column} FROM {rows}", temporary=True)
+        inside = (
+            ""
+            if affected is None
+            else f"WHERE record_id IN (SELECT record_id FROM {affected}) "
+            f"OR record_id IN (SELECT record_id FROM {withdrawn})"
+        )
+        e.create_table(
+            previous, f"SELECT record_id, {id_column} FROM persons {inside}", temporary=True
+        )
     counter = f"last_{kind}_id"
     result = assign_stable_ids(
         e,
@@ -365,7 +366,7 @@ def _carry_ids_forward(
         run_id=run.run_id,
         prefix=kind[0].upper(),
         last_issued=int(registry.get_meta(counter) or 0),
-        output=f"__{kind}_ids",
+        output=output,
         events_output=f"__{kind}_events",
         id_column=id_column,
         cluster_column="cluster_id" if kind == "person" else "household_cluster",
@@ -377,27 +378,40 @@ def _carry_ids_forward(
     )
     if affected is None:
         return result
-    # The records outside keep their IDs: selected once, counted and added in one pass each.
-    kept = f"__{kind}_ids_kept"
-    e.create_table(
-        kept, f"SELECT record_id, {id_column} FROM {split} WHERE NOT inside", temporary=True
-    )
-    e.drop_table(split)
-    kept_records, unchanged_ids = (
-        int(v) for v in e.rows(f"SELECT count(*), count(DISTINCT {id_column}) FROM {kept}")[0]
-    )
-    e.execute(f"INSERT INTO __{kind}_ids SELECT * FROM {kept}")
-    e.drop_table(kept)
     e.drop_table(clusters)
+    # Every record outside keeps its ID and its row of ``persons``: the IDs of this run are the
+    # affected records' new ones and those rows, read where they are, not copied. (The view
+    # reads ``persons`` as the last run left it, so it must be read before the store.)
+    e.execute(
+        f"CREATE OR REPLACE TEMP VIEW __{kind}_ids AS SELECT record_id, {id_column} FROM {output} "
+        f"UNION ALL SELECT record_id, {id_column} FROM persons WHERE record_id NOT IN "
+        f"(SELECT record_id FROM {previous})"
+    )
+    # Counted from the records inside alone: each previous ID lies wholly inside or outside.
+    assert previous is not None  # an affected part is only ever given with a previous run
+    held, held_ids = (int(v) for v in e.rows(
+        f"SELECT count(*), count(DISTINCT {id_column}) FROM {previous}"
+    )[0])  # fmt: skip
+    unchanged_ids = _previous_id_count(registry, kind) - held_ids
     return StableIdResult(
         last_issued=result.last_issued,
-        records=result.records + kept_records,
+        records=result.records + e.count("persons") - held,
         ids=result.ids + unchanged_ids,
         carried_forward=result.carried_forward + unchanged_ids,
         created=result.created,
         retired=result.retired,
         events=result.events,
     )
+
+
+def _previous_id_count(registry: Registry, kind: str) -> int:
+    """How many distinct ``<kind>_id``s ``persons`` holds: as the last resolve counted them, or
+    counted again when its summary lacks the figure."""
+    summary = _previous_summary(registry) or {}
+    counted = summary.get(f"{kind}s")
+    if isinstance(counted, int):
+        return counted
+    return int(registry.engine.scalar(f"SELECT count(DISTINCT {kind}_id) FROM persons"))
 
 
 def _previous_threshold(registry: Registry) -> float | None:
@@ -658,19 +672,26 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
     table of ``record_id``s, withdrawn records included) limits the update to those records:
     every other record keeps its row, which must then be the one this run gives it."""
     e = registry.engine
-    rows = """
+
+    def scoped(table: str, columns: str) -> str:
+        # Each input filtered on its own: a refresh's ID tables are views over ``persons``
+        # that only a filter inside them keeps from being read whole.
+        return f"(SELECT record_id, {columns} FROM {table} WHERE {_in_scope(table, scope)})"
+
+    rows = f"""
         SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
-        FROM standardised AS s
-        JOIN __person_ids AS p ON p.record_id = s.record_id
-        JOIN __household_ids AS h ON h.record_id = s.record_id
-        JOIN __person_confidence AS c ON c.record_id = s.record_id
+        FROM {scoped("standardised", "source")} AS s
+        JOIN {scoped("__person_ids", "person_id")} AS p ON p.record_id = s.record_id
+        JOIN {scoped("__household_ids", "household_id")} AS h ON h.record_id = s.record_id
+        JOIN {scoped("__person_confidence", "cluster_confidence")} AS c
+          ON c.record_id = s.record_id
     """
     if not update or not registry.has_table("persons"):
         # Unsorted: every reader orders what it shows, and sorting a million record ids here
         # cost more than the join.
         registry.replace_table("persons", rows)
         return
-    e.create_table("__persons_new", f"{rows} WHERE {_in_scope('s', scope)}", temporary=True)
+    e.create_table("__persons_new", rows, temporary=True)
     same = (
         "n.record_id = o.record_id AND n.source = o.source AND n.person_id = o.person_id "
         "AND n.household_id = o.household_id AND n.cluster_confidence = o.cluster_confidence"
@@ -680,8 +701,9 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
         f"AND NOT EXISTS (SELECT 1 FROM __persons_new AS n WHERE {same})"
     )
     e.execute(
-        "INSERT INTO persons SELECT * FROM __persons_new AS n WHERE NOT EXISTS "
-        "(SELECT 1 FROM persons AS o WHERE o.record_id = n.record_id) ORDER BY n.record_id"
+        "INSERT INTO persons SELECT * FROM __persons_new AS n WHERE NOT EXISTS (SELECT 1 FROM "
+        f"persons AS o WHERE {_in_scope('o', scope)} AND o.record_id = n.record_id) "
+        "ORDER BY n.record_id"
     )
     e.drop_table("__persons_new")
 
@@ -702,11 +724,14 @@ def _update_id_history(registry: Registry, run: Run, *, scope: str | None = None
             "CAST(NULL AS BIGINT) AS run_to FROM persons",
         )
         return
+    # Both sides of each comparison filtered to the scope: otherwise each statement hashes a
+    # million rows of the other table to look up a few thousand.
+    current = f"(SELECT * FROM persons AS p WHERE {_in_scope('p', scope)})"
     e.execute(
         f"""
         UPDATE id_history SET run_to = ?
         WHERE run_to IS NULL AND {_in_scope("id_history", scope)} AND NOT EXISTS (
-            SELECT 1 FROM persons AS p
+            SELECT 1 FROM {current} AS p
             WHERE p.record_id = id_history.record_id AND p.person_id = id_history.person_id
               AND p.household_id = id_history.household_id)
         """,
@@ -715,10 +740,10 @@ def _update_id_history(registry: Registry, run: Run, *, scope: str | None = None
     e.execute(
         f"""
         INSERT INTO id_history
-        SELECT p.record_id, p.person_id, p.household_id, ?, NULL FROM persons AS p
-        WHERE {_in_scope("p", scope)} AND NOT EXISTS (
+        SELECT p.record_id, p.person_id, p.household_id, ?, NULL FROM {current} AS p
+        WHERE NOT EXISTS (
             SELECT 1 FROM id_history AS h
-            WHERE h.run_to IS NULL AND h.record_id = p.record_id)
+            WHERE h.run_to IS NULL AND {_in_scope("h", scope)} AND h.record_id = p.record_id)
         ORDER BY p.record_id
         """,
         [run.run_id],

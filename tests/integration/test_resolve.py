@@ -207,6 +207,10 @@ def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> N
     assert incremental.incremental
     assert not complete.incremental
     assert 0 < incremental.records_rescored < incremental.records / 10
+    # The refresh counts only the records it touched; its figures are the full count's.
+    figures = ("records", "persons", "households", "ids_created", "ids_carried_forward")
+    for figure in (*figures, "ids_retired"):
+        assert getattr(incremental, figure) == getattr(complete, figure), figure
     pd.testing.assert_frame_equal(_persons(city_copy), _persons(full))
     for folder, out in ((city_copy, tmp_path / "a"), (full, tmp_path / "b")):
         Project.from_toml(folder / "povlink.toml").export(out)
