@@ -317,6 +317,8 @@ def resolve_households(
     changed: str | None = None,
     max_share: float = INCREMENTAL_MAX_SHARE,
     affected_output: str | None = None,
+    persons_changed: str | None = None,
+    nodes: str | None = None,
 ) -> HouseholdResolution:
     """Write ``output`` ``(record_id, household_cluster, household_evidence)`` for every record.
 
@@ -342,6 +344,15 @@ def resolve_households(
     and the new households (each previous or new ``household_cluster`` lies wholly inside it or
     wholly outside, withdrawn records aside), and every record outside it kept its previous row:
     stable household IDs need to be assigned again only inside it.
+
+    ``persons_changed`` optionally names a table with a ``record_id`` column listing every record
+    whose person may differ from the previous run's (a superset is fine); without it every
+    record's person is compared. ``nodes`` optionally names a table in which to keep every
+    record's relations (its node row, see "Incremental resolution") and ``<nodes>_offers``:
+    a full resolution writes them; an incremental one reads them as the previous run's (building
+    them from ``previous`` when they are missing) and updates only the rows of the records that
+    changed. Without ``nodes`` an incremental resolution builds those of the previous run each
+    time, a pass over every record that keeping them saves.
     """
     person_column = _check_inputs(engine, standardised, persons)
     work = _Work(output)
@@ -350,14 +361,17 @@ def resolve_households(
         reason = "no previous households given"
         if previous is not None:
             done, reason = _resolve_incrementally(
-                engine, work, standardised, persons, previous, changed, max_share, output
-            )
+                engine, work, standardised, persons, previous,
+                (changed, persons_changed), nodes, max_share, output,
+            )  # fmt: skip
             if done is not None:
                 if affected_output is not None:
                     _write_affected(engine, affected_output, work("affected"))
                 return done
         _resolve(engine, work, base, output)
         _check_every_record_once(engine, standardised, output)
+        if nodes is not None:
+            _write_nodes(engine, nodes, standardised, persons, temporary=False)
         if affected_output is not None:
             _write_affected(engine, affected_output, _Q(output))
         records = engine.count(output)
@@ -399,7 +413,8 @@ def _base_sql(
                s.full_name, s.mother_name, s.sex, s.kelurahan_code AS kel,
                s.rw, s.rt, s.address
         FROM {_Q(standardised)} AS s {where}
-        LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
+        LEFT JOIN {_persons_sql(persons, person_column, only=only)} AS p
+          ON p.record_id = s.record_id
         """
 
 
@@ -770,27 +785,39 @@ def _group_the_rest(engine: Engine, w: _Work) -> None:
     )
 
 
-def _check_every_record_once(engine: Engine, standardised: str, output: str) -> None:
-    """Fail loudly rather than write a household table that loses or repeats a record."""
+def _check_every_record_once(
+    engine: Engine, standardised: str, output: str, *, part: str | None = None
+) -> None:
+    """Fail loudly rather than write a household table that loses or repeats a record.
+
+    ``part`` (quoted): the rows an incremental resolution wrote, the others being the previous
+    run's rows of the records it did not reach (each once). Its records are then the ones
+    checked for repeats, and the output only counted: a lost record would leave it short.
+    """
+    distinct_in = _Q(output) if part is None else part
     total, distinct, expected = engine.rows(
-        f"SELECT count(*), count(DISTINCT record_id), "
-        f"(SELECT count(*) FROM {_Q(standardised)}) FROM {_Q(output)}"
+        f"SELECT (SELECT count(*) FROM {_Q(output)}), "
+        f"(SELECT count(*) - count(DISTINCT record_id) FROM {distinct_in}), "
+        f"(SELECT count(*) FROM {_Q(standardised)})"
     )[0]
-    if not total == distinct == expected:
+    if not total == expected or distinct:
         raise RegistryError(
-            f"household resolution wrote {total} rows for {distinct} records, but "
-            f"{standardised!r} has {expected}; record IDs in {standardised!r} must be unique"
+            f"household resolution wrote {total} rows, {distinct} of them for a record already "
+            f"written, but {standardised!r} has {expected} records; record IDs in "
+            f"{standardised!r} must be unique"
         )
 
 
 # -- incremental resolution ------------------------------------------------------------------------
 
 
-def _persons_sql(persons: str, person_column: str) -> str:
-    """SQL: ``(record_id, pid)`` of a persons table, both as text."""
+def _persons_sql(persons: str, person_column: str, *, only: str | None = None) -> str:
+    """SQL: ``(record_id, pid)`` of a persons table, both as text; only the records in the
+    table ``only`` (quoted) when given, filtered inside, where a view of persons can use it."""
+    where = f" WHERE CAST(record_id AS VARCHAR) IN (SELECT record_id FROM {only})" if only else ""
     return (
         f"(SELECT CAST(record_id AS VARCHAR) AS record_id, "
-        f"CAST({_Q(person_column)} AS VARCHAR) AS pid FROM {_Q(persons)})"
+        f"CAST({_Q(person_column)} AS VARCHAR) AS pid FROM {_Q(persons)}{where})"
     )
 
 
@@ -826,10 +853,15 @@ def _key_sql(s: str, kind: str) -> str:
 
 def _node_columns(s: str, person: str) -> str:
     """SQL select list: a standardised row ``s`` as a node of the closure (see "Incremental
-    resolution" in the module docstring), with ``person`` its person label."""
+    resolution" in the module docstring), with ``person`` its person label.
+
+    ``node`` numbers the record by the hash of its ID; two records of one number are found
+    together, which can only add records to the closure.
+    """
     keys = ", ".join(f"{_key_sql(s, kind)} AS {kind}" for kind in ("hkey", "place", "mother"))
     return f"""
-        {s}.record_id, hash({person}) AS person, {_key_sql(s, "kk")} AS kk,
+        CAST({s}.record_id AS VARCHAR) AS record_id, hash(CAST({s}.record_id AS VARCHAR)) AS node,
+        hash({person}) AS person, {_key_sql(s, "kk")} AS kk,
         {s}.kk_number IS NULL AS no_kk, {keys}, {_key_sql(s, "woman")} AS woman, {s}.rw, {s}.rt
     """
 
@@ -873,6 +905,7 @@ def _readable_sql(s: str, keys: str) -> str:
 #: The columns of a node row (:func:`_node_columns`).
 _NODE_COLUMNS: Final[tuple[str, ...]] = (
     "record_id",
+    "node",
     "person",
     "kk",
     "no_kk",
@@ -926,9 +959,10 @@ _RELATIONS: Final[tuple[_Relation, ...]] = (
 )
 
 
-def _probe_sql(rows: str, side: Literal["offers", "asks"], *, position: str | None = None) -> str:
-    """SQL: the probes of ``rows`` (node rows): ``(probe, rw, rt)``, and ``position`` when given,
-    one per relation the row takes part in on ``side``.
+def _probe_sql(rows: str, side: Literal["offers", "asks"]) -> str:
+    """SQL: the probes of ``rows`` (node rows, a table or a parenthesised query) on ``side``, one
+    per relation a row takes part in there: ``(probe, node, rw, rt)`` for offers, ``(probe, rw,
+    rt)`` for asks.
 
     A probe hashes the relation's tag with the key, so that one join finds every relation; the
     place is NULL where the relation does not compare places.
@@ -940,22 +974,49 @@ def _probe_sql(rows: str, side: Literal["offers", "asks"], *, position: str | No
         else (r.tag, r.asked, r.asker, r.place)
         for r in _RELATIONS
     )
+    node = "node, " if side == "offers" else ""
     for tag, key, condition, compares_place in dict.fromkeys(terms):
         place = (
             "rw, rt"
             if compares_place
             else "CAST(NULL AS VARCHAR) AS rw, CAST(NULL AS VARCHAR) AS rt"
         )
-        at = f"{position} AS position, " if position else ""
         parts.append(
-            f"SELECT hash({tag}, {key}) AS probe, {at}{place} FROM {rows} "
+            f"SELECT hash({tag}, {key}) AS probe, {node}{place} FROM {rows} "
             f"WHERE {key} IS NOT NULL AND {condition}"
         )
     return " UNION ALL ".join(parts)
 
 
+def _offers(nodes: str) -> str:
+    """The name of the table of the offers of the node table ``nodes``."""
+    return f"{nodes}_offers"
+
+
+def _write_nodes(
+    engine: Engine, nodes: str, standardised: str, persons: str, *, temporary: bool
+) -> None:
+    """Write ``nodes``, every record of ``standardised`` as a node row (persons from
+    ``persons``), and ``<nodes>_offers``, their offers: what an incremental resolution follows
+    its closure through, kept from one run to the next."""
+    person_column = _check_inputs(engine, standardised, persons)
+    engine.create_table(
+        nodes,
+        f"""
+        SELECT {_node_columns("s", _person_label("s.record_id", "p.pid"))}
+        FROM {_Q(standardised)} AS s
+        LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
+        """,
+        temporary=temporary,
+    )
+    engine.create_table(_offers(nodes), _probe_sql(_Q(nodes), "offers"), temporary=temporary)
+
+
 def _check_previous(
-    engine: Engine, previous: PreviousHouseholds, changed: str | None
+    engine: Engine,
+    previous: PreviousHouseholds,
+    changed: str | None,
+    persons_changed: str | None,
 ) -> str | None:
     """Why the previous run cannot be used, if so.
 
@@ -966,13 +1027,14 @@ def _check_previous(
     wanted: dict[str, tuple[str, ...]] = {
         previous.households: ("record_id", "household_cluster", "household_evidence")
     }
-    if changed is not None:
-        wanted[changed] = ("record_id",)
+    for listing in (changed, persons_changed):
+        if listing is not None:
+            wanted[listing] = ("record_id",)
     for table, columns in wanted.items():
         if not engine.has_table(table):
             raise RegistryError(
                 f"table {table!r} not found; an incremental household resolution needs the "
-                "previous run's households and, if given, the table of changed records"
+                "previous run's households and, if given, the tables of changed records"
             )
         missing = [c for c in columns if c not in engine.columns(table)]
         if missing:
@@ -986,6 +1048,11 @@ def _check_previous(
     return None
 
 
+def _ids_sql(table: str) -> str:
+    """SQL: the record IDs of ``table`` as text."""
+    return f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(table)}"
+
+
 def _find_seeds(
     engine: Engine,
     w: _Work,
@@ -993,108 +1060,99 @@ def _find_seeds(
     persons: str,
     previous: PreviousHouseholds,
     changed: str | None,
+    persons_changed: str | None,
+    nodes: str,
 ) -> None:
-    """Write ``nodes`` (every record as a node, whether its row differs from the previous one and
-    whether its person changed), ``seed_new`` (the seeds present now), ``seed_ids`` (with the
-    withdrawn ones) and ``seed_old`` (the previous node rows of the seeds).
+    """Write ``seed_new`` (the seeds present now) and ``seed_old`` (the previous node rows of
+    the seeds and the withdrawn records), and bring ``nodes`` and its offers, the node rows of
+    the previous records, up to date.
 
-    The previous records are read once, for the rows of the records listed as changed
-    (``listed``: the table ``changed``, or else the records whose row differs and the withdrawn
-    ones) and of those whose person changed: every record not listed has the same row in both
-    runs, so the previous keys of the records without a KK number come from ``nodes`` but for
-    the listed ones.
+    Only the rows that can differ are read: those of the records listed as changed (``listed``:
+    the table ``changed``, or else the records whose row differs and the withdrawn ones) and of
+    those whose person may have changed (the table ``persons_changed``, or else every record):
+    every other record has the same node row in both runs.
     """
     table = _table_writer(engine, w)
     person_column = _check_inputs(engine, standardised, persons)
     previous_column = _check_inputs(engine, previous.standardised, previous.persons)
-    new_label = _person_label("s.record_id", "p.pid")
-    previous_ids = (
-        f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(previous.standardised)}"
-    )
     if changed is not None:
-        table(
-            "listed",
-            f"SELECT DISTINCT CAST(record_id AS VARCHAR) AS record_id FROM {_Q(changed)}",
-        )
-        differs = "c.record_id IS NOT NULL"
-        compare = f"LEFT JOIN {w('listed')} AS c ON c.record_id = s.record_id"
-    else:
-        differs = "o.record_id IS NULL OR " + " OR ".join(
-            f"s.{c} IS DISTINCT FROM o.{c}" for c in _REQUIRED_COLUMNS[1:]
-        )
-        compare = (
-            f"LEFT JOIN (SELECT {', '.join(_REQUIRED_COLUMNS)} FROM "
-            f"{_Q(previous.standardised)}) AS o ON o.record_id = s.record_id"
-        )
-    table(
-        "nodes",
-        f"""
-        SELECT {_node_columns("s", new_label)},
-               {differs} AS differs,
-               {new_label} IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
-                   AS person_changed
-        FROM {_Q(standardised)} AS s
-        LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
-        LEFT JOIN {_persons_sql(previous.persons, previous_column)} AS op
-          ON op.record_id = s.record_id
-        {compare}
-        """,
-    )
-    if changed is not None:
+        table("listed", f"SELECT DISTINCT record_id FROM ({_ids_sql(changed)}) AS c")
         # Withdrawn records are listed; the records not listed must be the same before and now.
-        _check_unlisted_records_are_kept(engine, w, previous_ids, changed)
+        _check_unlisted_records_are_kept(engine, w, standardised, previous.standardised, changed)
     else:
-        # The records whose row differs, and the withdrawn ones: every other record is the same.
+        # The records whose row differs, the new and the withdrawn ones.
+        columns = ", ".join(_REQUIRED_COLUMNS)
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM o.{c}" for c in _REQUIRED_COLUMNS[1:])
         table(
             "listed",
             f"""
-            SELECT record_id FROM {w("nodes")} WHERE differs
-            UNION ALL
-            SELECT record_id FROM ({previous_ids}) AS p
-            WHERE record_id NOT IN (SELECT record_id FROM {w("nodes")})
+            SELECT CAST(coalesce(s.record_id, o.record_id) AS VARCHAR) AS record_id
+            FROM (SELECT {columns} FROM {_Q(standardised)}) AS s
+            FULL JOIN (SELECT {columns} FROM {_Q(previous.standardised)}) AS o
+              ON o.record_id = s.record_id
+            WHERE s.record_id IS NULL OR o.record_id IS NULL OR {differs}
             """,
         )
-    # The rows, before and now, of the listed records (the only rows that can differ) and of
-    # the records whose person changed (seeds, whose previous node rows are needed).
+    # The records present in both runs whose person changed: among those the table
+    # ``persons_changed`` lists, or else among all.
+    current, before = (f"({_ids_sql(t)})" for t in (standardised, previous.standardised))
+    only = None
+    if persons_changed is not None:
+        table("moved", f"SELECT DISTINCT record_id FROM ({_ids_sql(persons_changed)}) AS m")
+        only = w("moved")
+        current = f"(SELECT * FROM {current} AS s WHERE record_id IN (SELECT * FROM {only}))"
     table(
-        "read",
+        "person_changed",
         f"""
-        SELECT record_id FROM {w("listed")}
-        UNION SELECT record_id FROM {w("nodes")} WHERE person_changed
+        SELECT s.record_id FROM {current} AS s
+        JOIN {before} AS o ON o.record_id = s.record_id
+        LEFT JOIN {_persons_sql(persons, person_column, only=only)} AS p
+          ON p.record_id = s.record_id
+        LEFT JOIN {_persons_sql(previous.persons, previous_column, only=only)} AS op
+          ON op.record_id = s.record_id
+        WHERE {_person_label("s.record_id", "p.pid")}
+              IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
         """,
     )
-    columns = ", ".join(f"s.{c}" for c in _REQUIRED_COLUMNS[1:])
+    # The records whose node row may differ: listed, or of another person.
+    table(
+        "candidates",
+        f"SELECT record_id FROM {w('listed')} UNION SELECT record_id FROM {w('person_changed')}",
+    )
+    # Their rows, before and now (what the rules can read of them is compared below).
     for run, source in (("new", standardised), ("old", previous.standardised)):
         table(
             f"{run}_rows",
             f"""
-            SELECT CAST(s.record_id AS VARCHAR) AS record_id, {columns} FROM {_Q(source)} AS s
-            WHERE CAST(s.record_id AS VARCHAR) IN (SELECT record_id FROM {w("read")})
+            SELECT CAST(s.record_id AS VARCHAR) AS record_id,
+                   {", ".join(f"s.{c}" for c in _REQUIRED_COLUMNS[1:])}
+            FROM {_Q(source)} AS s
+            WHERE CAST(s.record_id AS VARCHAR) IN (SELECT record_id FROM {w("candidates")})
             """,
         )
+
     # A changed record is a seed only when it changed in what the rules can read of it, which
-    # depends on the keys of the records without a KK number of its run.
-    kinds = ("hkey", "place", "mother")
-    keys = {
-        "new": " UNION ".join(
-            f"SELECT '{kind}' AS kind, {kind} AS key FROM {w('nodes')} "
+    # depends on the keys of the records without a KK number of its run: ``nodes`` holds the
+    # previous run's, and after the update below this run's.
+    def keys_sql() -> str:
+        return " UNION ".join(
+            f"SELECT '{kind}' AS kind, {kind} AS key FROM {_Q(nodes)} "
             f"WHERE no_kk AND {kind} IS NOT NULL"
-            for kind in kinds
-        ),
-        "old": " UNION ".join(
-            f"SELECT '{kind}' AS kind, {kind} AS key FROM {w('nodes')} "
-            f"WHERE no_kk AND NOT differs AND {kind} IS NOT NULL "
-            f"UNION SELECT '{kind}', {_key_sql('s', kind)} FROM {w('old_rows')} AS s "
-            f"WHERE s.kk_number IS NULL AND {_key_sql('s', kind)} IS NOT NULL"
-            for kind in kinds
-        ),
-    }
-    for run, sql in keys.items():
-        table(f"{run}_keys", sql)
+            for kind in ("hkey", "place", "mother")
+        )
+
+    table("old_keys", keys_sql())
+    # The previous node rows of the candidates: those of the seeds start the closure.
+    table(
+        "old_nodes",
+        f"SELECT * FROM {_Q(nodes)} WHERE record_id IN (SELECT record_id FROM {w('candidates')})",
+    )
+    _update_nodes(engine, w, nodes, persons, person_column)
+    table("new_keys", keys_sql())
     table(
         "seed_new",
         f"""
-        SELECT record_id FROM {w("nodes")} WHERE person_changed
+        SELECT record_id FROM {w("person_changed")}
         UNION
         SELECT s.record_id
         FROM {w("new_rows")} AS s
@@ -1105,30 +1163,44 @@ def _find_seeds(
         """,
     )
     table(
-        "seed_ids",
-        f"""
-        SELECT record_id FROM {w("seed_new")}
-        UNION
-        SELECT record_id FROM {w("old_rows")}
-        WHERE record_id NOT IN (SELECT record_id FROM {w("new_rows")})
-        """,
-    )
-    table(
         "seed_old",
         f"""
-        SELECT {_node_columns("s", _person_label("s.record_id", "op.pid"))}
-        FROM {w("old_rows")} AS s
-        JOIN {w("seed_ids")} AS seed ON seed.record_id = s.record_id
-        LEFT JOIN (
-            SELECT * FROM {_persons_sql(previous.persons, previous_column)} AS op
-            WHERE record_id IN (SELECT record_id FROM {w("seed_ids")})
-        ) AS op ON op.record_id = s.record_id
+        SELECT {", ".join(_NODE_COLUMNS)} FROM {w("old_nodes")}
+        WHERE record_id IN (SELECT record_id FROM {w("seed_new")})
+           OR record_id NOT IN (SELECT record_id FROM {w("new_rows")})
         """,
+    )
+
+
+def _update_nodes(engine: Engine, w: _Work, nodes: str, persons: str, person_column: str) -> None:
+    """Replace the node rows of the candidates in ``nodes`` by this run's (none for a withdrawn
+    record), and their offers."""
+    columns = ", ".join(_NODE_COLUMNS)
+    engine.execute(
+        f"DELETE FROM {_Q(nodes)} WHERE record_id IN (SELECT record_id FROM {w('candidates')})"
+    )
+    engine.execute(
+        f"""
+        INSERT INTO {_Q(nodes)} ({columns})
+        SELECT {_node_columns("s", _person_label("s.record_id", "p.pid"))}
+        FROM {w("new_rows")} AS s
+        LEFT JOIN {_persons_sql(persons, person_column, only=w("candidates"))} AS p
+          ON p.record_id = s.record_id
+        """
+    )
+    # The offers of every node of a candidate's number: a record of the same number (a hash
+    # collision) loses none of its offers.
+    numbers = f"SELECT hash(record_id) FROM {w('candidates')}"
+    offers = _Q(_offers(nodes))
+    engine.execute(f"DELETE FROM {offers} WHERE node IN ({numbers})")
+    engine.execute(
+        f"INSERT INTO {offers} "
+        + _probe_sql(f"(SELECT * FROM {_Q(nodes)} WHERE node IN ({numbers}))", "offers")
     )
 
 
 def _check_unlisted_records_are_kept(
-    engine: Engine, w: _Work, previous_ids: str, changed: str
+    engine: Engine, w: _Work, standardised: str, previous: str, changed: str
 ) -> None:
     """Refuse a table of changed records that misses a record added or withdrawn.
 
@@ -1136,15 +1208,15 @@ def _check_unlisted_records_are_kept(
     and the sum of their IDs' hashes (a difference in the values of a listed record cannot be
     seen without comparing every row, which the table exists to avoid).
     """
-    now = engine.rows(
-        f"SELECT count(*), coalesce(sum(hash(record_id)), 0) FROM {w('nodes')} WHERE NOT differs"
-    )[0]
-    before = engine.rows(
-        f"""
-        SELECT count(*), coalesce(sum(hash(record_id)), 0) FROM ({previous_ids}) AS p
-        WHERE record_id NOT IN (SELECT record_id FROM {w("listed")})
-        """
-    )[0]
+    now, before = (
+        engine.rows(
+            f"""
+            SELECT count(*), coalesce(sum(hash(record_id)), 0) FROM ({_ids_sql(table)}) AS p
+            WHERE record_id NOT IN (SELECT record_id FROM {w("listed")})
+            """
+        )[0]
+        for table in (standardised, previous)
+    )
     if now != before:
         raise RegistryError(
             f"table {changed!r} does not list every record added or withdrawn since the previous "
@@ -1159,31 +1231,41 @@ def _resolve_incrementally(
     standardised: str,
     persons: str,
     previous: PreviousHouseholds,
-    changed: str | None,
+    changes: tuple[str | None, str | None],
+    nodes: str | None,
     max_share: float,
     output: str,
 ) -> tuple[HouseholdResolution | None, str]:
-    """Resolve only the records a change can reach; (None, why) when every record must be."""
-    if (unusable := _check_previous(engine, previous, changed)) is not None:
+    """Resolve only the records a change can reach; (None, why) when every record must be.
+
+    ``changes`` are the tables ``changed`` and ``persons_changed`` of :func:`resolve_households`;
+    ``nodes`` its node table, the previous run's (built here when missing), brought up to date.
+    """
+    changed, persons_changed = changes
+    if (unusable := _check_previous(engine, previous, changed, persons_changed)) is not None:
         return None, unusable
     table = _table_writer(engine, w)
-    _find_seeds(engine, w, standardised, persons, previous, changed)
-    records = engine.count(w.raw("nodes"))
+    own = nodes is None
+    if nodes is None:
+        nodes = w.raw("previous_nodes")
+        w.raw("previous_nodes_offers")  # dropped with the other work tables
+    if own or not (engine.has_table(nodes) and engine.has_table(_offers(nodes))):
+        # No node rows were kept: those of the previous run, built from its inputs.
+        _write_nodes(engine, nodes, previous.standardised, previous.persons, temporary=own)
+    elif (kept := engine.count(nodes)) != (expected := engine.count(previous.standardised)):
+        return None, f"the table {nodes!r} holds {kept} node rows for {expected} previous records"
+    _find_seeds(engine, w, standardised, persons, previous, changed, persons_changed, nodes)
+    records = engine.count(nodes)
     columns = ", ".join(_NODE_COLUMNS)
     # -- the closure: every record related to an affected one, until nothing is added ----------
-    # A node is known by its position in ``nodes``. Each round joins the probes the frontier asks
-    # for with those every node offers (one narrow table, built once): the rounds that follow a
-    # change through a long chain of relations then scan one column of keys, not every node row.
-    table("offers", _probe_sql(w("nodes"), "offers", position="rowid"))
-    table(
-        "reached",
-        f"SELECT n.rowid AS position FROM {w('nodes')} AS n "
-        f"WHERE n.record_id IN (SELECT record_id FROM {w('seed_new')})",
-    )
+    # Each round joins the probes the frontier asks for with those every node offers (one narrow
+    # table, kept from run to run): the rounds that follow a change through a long chain of
+    # relations scan one column of keys, not every node row.
+    offers, kept_nodes = _Q(_offers(nodes)), _Q(nodes)
+    table("reached", f"SELECT DISTINCT hash(record_id) AS node FROM {w('seed_new')}")
     table(
         "frontier",
-        f"SELECT {columns} FROM {w('nodes')} "
-        f"WHERE record_id IN (SELECT record_id FROM {w('seed_new')}) "
+        f"SELECT {columns} FROM {kept_nodes} WHERE node IN (SELECT node FROM {w('reached')}) "
         f"UNION ALL SELECT {columns} FROM {w('seed_old')}",
     )
     limit = max_share * records
@@ -1195,13 +1277,13 @@ def _resolve_incrementally(
         table(
             "found",
             f"""
-            SELECT DISTINCT n.position FROM {w("offers")} AS n
+            SELECT DISTINCT n.node FROM {offers} AS n
             JOIN ({_probe_sql(w("frontier"), "asks")}) AS f ON f.probe = n.probe
             WHERE {_COMPATIBLE_PLACE}
-              AND n.position NOT IN (SELECT position FROM {w("reached")})
+              AND n.node NOT IN (SELECT node FROM {w("reached")})
             """,
         )
-        engine.execute(f"INSERT INTO {w('reached')} SELECT position FROM {w('found')}")
+        engine.execute(f"INSERT INTO {w('reached')} SELECT node FROM {w('found')}")
         if engine.count(w.raw("reached")) > limit:
             return None, (
                 f"a change reaches more than {max_share:.0%} of the {records} records "
@@ -1209,12 +1291,11 @@ def _resolve_incrementally(
             )
         table(
             "frontier",
-            f"SELECT {columns} FROM {w('nodes')} "
-            f"WHERE rowid IN (SELECT position FROM {w('found')})",
+            f"SELECT {columns} FROM {kept_nodes} WHERE node IN (SELECT node FROM {w('found')})",
         )
     table(
         "affected",
-        f"SELECT record_id FROM {w('nodes')} WHERE rowid IN (SELECT position FROM {w('reached')})",
+        f"SELECT record_id FROM {kept_nodes} WHERE node IN (SELECT node FROM {w('reached')})",
     )
     # -- the rules over the affected records; every other record keeps its previous row --------
     person_column = _check_inputs(engine, standardised, persons)
@@ -1227,7 +1308,7 @@ def _resolve_incrementally(
     )
     table(
         "replaced",
-        f"SELECT record_id FROM {w('affected')} UNION SELECT record_id FROM {w('seed_ids')}",
+        f"SELECT record_id FROM {w('affected')} UNION SELECT record_id FROM {w('seed_old')}",
     )
     columns = "record_id, household_cluster, household_evidence"
     if output == previous.households:  # in place: only the replaced rows are written
@@ -1248,7 +1329,7 @@ def _resolve_incrementally(
             SELECT {columns} FROM {w("part")}
             """,
         )
-    _check_every_record_once(engine, standardised, output)
+    _check_every_record_once(engine, standardised, output, part=w("part"))
     resolved = engine.count(w.raw("affected"))
     done = HouseholdResolution(
         records=records, resolved=resolved, incremental=True, rounds=rounds, reason=None

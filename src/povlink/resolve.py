@@ -229,6 +229,9 @@ def resolve_project(
                 output=households, previous=previous,
                 changed="__touched" if previous is not None else None,
                 affected_output="__household_affected",
+                # Only the reclustered records can have another person ID.
+                persons_changed="__affected" if reclustering else None,
+                nodes="household_nodes",
             )  # fmt: skip
             n_placed = placed.resolved
             e.execute("DROP VIEW IF EXISTS __previous_standardised")

@@ -465,3 +465,15 @@ def test_empty_standardised_table_gives_an_empty_household_table(engine: Engine)
         "household_evidence",
     ]
     assert engine.count("household_clusters") == 0
+
+
+def test_record_id_repeated_in_the_input_is_refused(engine: Engine) -> None:
+    """Two rows of one record ID fail loudly instead of writing a household table that
+    repeats the record."""
+    load(engine, [record("dtks:1", kk_number=KK_PARENTS)] * 2)
+    with pytest.raises(RegistryError) as info:
+        resolve_households(engine)
+    assert str(info.value) == (
+        "household resolution wrote 4 rows, 3 of them for a record already written, but "
+        "'standardised' has 2 records; record IDs in 'standardised' must be unique"
+    )

@@ -503,7 +503,7 @@ def test_missing_previous_table_is_named(engine: Engine) -> None:
         )
     assert str(info.value) == (
         "table 'old_households' not found; an incremental household resolution needs the "
-        "previous run's households and, if given, the table of changed records"
+        "previous run's households and, if given, the tables of changed records"
     )
 
 
@@ -527,3 +527,24 @@ def test_person_id_changed_on_an_unchanged_row_reaches_its_old_persons_records(
     assert households(engine, "incremental")["kip:1"] == "kip:1"
     assert rows(engine, "incremental") == rows(engine, "full_households")
     assert result.resolved == 2
+
+
+def test_record_repeated_in_a_refresh_is_refused(engine: Engine) -> None:
+    """A record ID the incremental part writes twice fails loudly (a registry run then rolls
+    back)."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), *BYSTANDERS]
+    load(engine, old, "old")
+    resolve_households(
+        engine, standardised="old_standardised", persons="old_persons", output="old_households"
+    )
+    twice = record("dtks:1", kk_number=KK_OTHER)
+    load(engine, [twice, twice, *BYSTANDERS], "new")
+    with pytest.raises(RegistryError) as info:
+        resolve_households(
+            engine, standardised="new_standardised", persons="new_persons",
+            output="incremental", previous=PREVIOUS, max_share=1.0,
+        )  # fmt: skip
+    assert str(info.value) == (
+        "household resolution wrote 19 rows, 15 of them for a record already written, but "
+        "'new_standardised' has 5 records; record IDs in 'new_standardised' must be unique"
+    )
