@@ -120,9 +120,10 @@ def standardise_changed(
     an update in place too.
 
     ``sources``, when given, names the only sources whose records may have changed: the rows
-    of every other source are kept without comparing them (a refresh of one list reads that
-    list's records only). A record must then keep its source, as the registry's do (their
-    ``record_id`` starts with it). A fall-back to the whole table still reads every record.
+    of every other source are kept without comparing them or looking for repeats among them
+    (a refresh of one list reads that list's records only). A record must then keep its
+    source, as the registry's do (their ``record_id`` starts with it). A fall-back to the whole
+    table still reads every record.
 
     Raises what ``standardise_table`` raises, for the same reasons.
     """
@@ -133,9 +134,17 @@ def standardise_changed(
     previous = quote_identifier(previous_table)
     target = quote_identifier(target_table)
     in_place = previous_table == target_table
+    compared = "TRUE"
+    if sources is not None:
+        listed = ", ".join(quote_literal(s) for s in sources) or "NULL"
+        compared = f"source IN ({listed})"
     with engine.transaction():
         layout = [(name, kind) for name, kind, *_ in engine.rows(f"DESCRIBE {previous}")]
-        if layout != _layout() or _repeats(engine, previous) or _repeats(engine, source):
+        # Repeats are looked for where records are compared: among the listed sources' alone.
+        if layout != _layout() or any(
+            _repeats(engine, f"(SELECT record_id FROM {t} WHERE {compared})")
+            for t in (previous, source)
+        ):
             n_previous = engine.count(previous_table)
             if previous_rows_output is not None:
                 engine.create_table(
@@ -170,10 +179,6 @@ def standardise_changed(
             # current record: a changed record is both. Joined on record_id, each side carrying
             # only the hash of its raw values (the previous rows store theirs): the join's hash
             # table then holds two columns, not seventeen.
-            compared = "TRUE"
-            if sources is not None:
-                listed = ", ".join(quote_literal(s) for s in sources) or "NULL"
-                compared = f"source IN ({listed})"
             current = source_sql(f"(SELECT * FROM {source} WHERE {compared})", columns, date_order)
             engine.create_table(
                 f"{prefix}diff",

@@ -206,6 +206,20 @@ def test_a_repeated_record_id_falls_back_to_the_whole_table(engine: Engine) -> N
     assert _rows(engine, "refreshed") == _rows(engine, "expected")
 
 
+def test_a_repeat_is_looked_for_among_the_named_sources_only(engine: Engine) -> None:
+    """With ``sources``, a repeat in a named source falls back to the whole table; one in
+    another source (whose rows are kept without comparing them) does not."""
+    load_raw_records(engine, "old", FAMILY)
+    standardise_table(engine, "old", "previous")
+    for repeated, full in (("a", True), ("b", False)):
+        engine.execute(
+            "CREATE OR REPLACE TABLE new AS SELECT * FROM old "
+            f"UNION ALL SELECT * FROM old WHERE record_id = '{repeated}:1'"
+        )
+        changes = standardise_changed(engine, "new", "previous", "refreshed", sources=["a"])
+        assert changes.full is full, repeated
+
+
 def test_no_helper_tables_are_left(engine: Engine) -> None:
     """Only the tables the caller named exist afterwards."""
     _refresh(engine, FAMILY, {"x:1": {"source": "x"}}, in_place=False)
