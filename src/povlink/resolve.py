@@ -480,12 +480,14 @@ def _standardise(
     same_rules = registry.get_meta("standardise_rules") == rules
     refresh = not full and same_rules and registry.has_table("standardised")
     current = registry.current_records_sql([s.name for s in config.sources])
+    compared = None
     if refresh:
+        compared = _lists_changed_since_standardised(registry, versions)
         e.execute(f"CREATE OR REPLACE TEMP VIEW records AS {current}")
         standardise_changed(
             e, "records", "standardised", "standardised", regions=regions, date_order=orders,
             changes_output="__standardise_changes", previous_rows_output="__previous_rows",
-            sources=_lists_changed_since_standardised(registry, versions),
+            sources=compared,
         )  # fmt: skip
         e.execute("DROP VIEW records")
     else:
@@ -500,7 +502,7 @@ def _standardise(
     registry.set_meta(
         "standardised_versions", json.dumps({v.source: v.version for v in versions}, sort_keys=True)
     )
-    _warn_about_empty_fields(e, config)
+    _warn_about_empty_fields(e, config, compared)
     previous_resolve = all(
         registry.has_table(t) for t in ("persons", "scored_pairs", "term_frequencies")
     )
@@ -607,25 +609,34 @@ def _store_pairs(registry: Registry, threshold: float, *, incremental: bool) -> 
 _USABLE_COLUMN = {"kelurahan": "kelurahan_name", "kecamatan": "kecamatan_name"}
 
 
-def _warn_about_empty_fields(e: Engine, config: ProjectConfig) -> None:
-    """Warn (and carry on) for each source whose mapped field has no usable value at all."""
+def _warn_about_empty_fields(
+    e: Engine, config: ProjectConfig, sources: Sequence[str] | None = None
+) -> None:
+    """Warn (and carry on) for each source whose mapped field has no usable value at all.
+
+    Only the lists in ``sources`` when given: those standardised again in this run (the others
+    were checked when they were)."""
     checks = [
         (s.name, f, _USABLE_COLUMN.get(f, f), cols)
         for s in config.sources
         for f, cols in s.mapped_columns().items()
+        if sources is None or s.name in sources
     ]
     if not checks:
         return
-    selects = " UNION ALL ".join(
-        f"SELECT {quote_literal(name)} AS source, {quote_literal(canonical)} AS field, "
-        f"count({column}) AS usable, count(*) AS n FROM standardised "
-        f"WHERE source = {quote_literal(name)}"
-        for name, canonical, column, _ in checks
-    )
-    found = {(r[0], r[1]): (r[2], r[3]) for r in e.rows(selects)}
-    for name, canonical, _, cols in checks:
-        usable, n = found[(name, canonical)]
-        if n and not usable:
+    # One pass over the records: every list's counts of every column any list maps.
+    columns = sorted({column for _, _, column, _ in checks})
+    listed = ", ".join(sorted({quote_literal(name) for name, *_ in checks}))
+    counted = {
+        row[0]: (row[1], dict(zip(columns, row[2:], strict=True)))
+        for row in e.rows(
+            f"SELECT source, count(*), {', '.join(f'count({c})' for c in columns)} "
+            f"FROM standardised WHERE source IN ({listed}) GROUP BY source"
+        )
+    }
+    for name, canonical, column, cols in checks:
+        n, usable = counted.get(name, (0, {}))
+        if n and not usable[column]:
             warnings.warn(
                 f"source {name!r}: field {canonical!r} (column {', '.join(cols)}) has no usable "
                 f"value in {n:,} records; it is ignored for this list. Check the column mapping "

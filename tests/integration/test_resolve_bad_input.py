@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,10 @@ def test_a_field_without_usable_values_warns_and_carries_on(tmp_path: Path) -> N
     persons = result.persons.set_index("record_id")["person_id"]
     assert persons["a:1"] == persons["a:2"]
     assert persons.nunique() == 4
+    # A list is checked when it is standardised: again when it changes, not when it does not.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)
+        Project.from_toml(config).resolve()
+    (tmp_path / "a.csv").write_text(PEOPLE + "6,,Sri,1975,x\n")
+    with pytest.warns(DataQualityWarning, match=r"field 'sex' \(column KET\) .* in 6 records"):
+        Project.from_toml(config).resolve()
