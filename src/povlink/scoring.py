@@ -214,7 +214,9 @@ def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any
                 f"ON {on}"
             )
     try:
-        engine.create_table(found, " UNION ".join(selects), temporary=True)
+        # A rule that compares the same expressions on both sides finds the same records in
+        # either direction: each distinct query runs once.
+        engine.create_table(found, " UNION ".join(dict.fromkeys(selects)), temporary=True)
         # Only what the link input reads: the subset is linked, never shown (half the width).
         columns = ", ".join(quote_identifier(c) for c in link_input_sources(available))
         engine.create_table(
