@@ -346,8 +346,9 @@ def resolve_households(
     stable household IDs need to be assigned again only inside it.
 
     ``persons_changed`` optionally names a table with a ``record_id`` column listing every record
-    whose person may differ from the previous run's (a superset is fine); without it every
-    record's person is compared. ``nodes`` optionally names a table in which to keep every
+    whose person differs from the previous run's; without it every record's person is compared.
+    (A record listed whose person is the same is resolved again needlessly, with the same
+    result.) ``nodes`` optionally names a table in which to keep every
     record's relations (its node row, see "Incremental resolution") and ``<nodes>_offers``:
     a full resolution writes them; an incremental one reads them as the previous run's (building
     them from ``previous`` when they are missing) and updates only the rows of the records that
@@ -883,8 +884,7 @@ def _readable_sql(s: str, keys: str) -> str:
     def shared(kind: str, key: str) -> str:
         return f"(({_key_sql(s, key)}) IN (SELECT key FROM {keys} WHERE kind = '{kind}'))"
 
-    hkey, place = shared("hkey", "hkey"), shared("place", "place")
-    mother, woman = shared("mother", "mother"), shared("mother", "woman")
+    hkey, place, mother, woman = (shared(kind, key) for kind, key in _LOOKED_UP_KEYS)
     located = f"({place} OR {mother} OR {woman})"
     every = ", ".join(text(c) for c in _REQUIRED_COLUMNS[1:])
     return f"""
@@ -901,6 +901,15 @@ def _readable_sql(s: str, keys: str) -> str:
         ] END
     """
 
+
+#: The keys :func:`_readable_sql` looks up: ``(kind of the keys, key of the row)``; a woman's
+#: full name is looked up among mothers' names.
+_LOOKED_UP_KEYS: Final[tuple[tuple[str, str], ...]] = (
+    ("hkey", "hkey"),
+    ("place", "place"),
+    ("mother", "mother"),
+    ("mother", "woman"),
+)
 
 #: The columns of a node row (:func:`_node_columns`).
 _NODE_COLUMNS: Final[tuple[str, ...]] = (
@@ -1093,33 +1102,26 @@ def _find_seeds(
             WHERE s.record_id IS NULL OR o.record_id IS NULL OR {differs}
             """,
         )
-    # The records present in both runs whose person changed: among those the table
-    # ``persons_changed`` lists, or else among all.
-    current, before = (f"({_ids_sql(t)})" for t in (standardised, previous.standardised))
-    only = None
+    # The records whose person changed: those ``persons_changed`` lists, or else those of
+    # another person label (every record compared).
     if persons_changed is not None:
-        table("moved", f"SELECT DISTINCT record_id FROM ({_ids_sql(persons_changed)}) AS m")
-        only = w("moved")
-        current = f"(SELECT * FROM {current} AS s WHERE record_id IN (SELECT * FROM {only}))"
-    table(
-        "person_changed",
-        f"""
-        SELECT s.record_id FROM {current} AS s
-        JOIN {before} AS o ON o.record_id = s.record_id
-        LEFT JOIN {_persons_sql(persons, person_column, only=only)} AS p
-          ON p.record_id = s.record_id
-        LEFT JOIN {_persons_sql(previous.persons, previous_column, only=only)} AS op
-          ON op.record_id = s.record_id
-        WHERE {_person_label("s.record_id", "p.pid")}
-              IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
-        """,
-    )
-    # The records whose node row may differ: listed, or of another person.
+        moved = f"SELECT DISTINCT record_id FROM ({_ids_sql(persons_changed)}) AS m"
+    else:
+        moved = f"""
+            SELECT s.record_id FROM ({_ids_sql(standardised)}) AS s
+            LEFT JOIN {_persons_sql(persons, person_column)} AS p ON p.record_id = s.record_id
+            LEFT JOIN {_persons_sql(previous.persons, previous_column)} AS op
+              ON op.record_id = s.record_id
+            WHERE {_person_label("s.record_id", "p.pid")}
+                  IS DISTINCT FROM {_person_label("s.record_id", "op.pid")}
+        """
+    # The records whose node row may differ, and their rows before and now (what the rules can
+    # read of them is compared below).
+    table("moved", moved)
     table(
         "candidates",
-        f"SELECT record_id FROM {w('listed')} UNION SELECT record_id FROM {w('person_changed')}",
+        f"SELECT record_id FROM {w('listed')} UNION SELECT record_id FROM {w('moved')}",
     )
-    # Their rows, before and now (what the rules can read of them is compared below).
     for run, source in (("new", standardised), ("old", previous.standardised)):
         table(
             f"{run}_rows",
@@ -1130,24 +1132,52 @@ def _find_seeds(
             WHERE CAST(s.record_id AS VARCHAR) IN (SELECT record_id FROM {w("candidates")})
             """,
         )
-
-    # A changed record is a seed only when it changed in what the rules can read of it, which
-    # depends on the keys of the records without a KK number of its run: ``nodes`` holds the
-    # previous run's, and after the update below this run's.
-    def keys_sql() -> str:
-        return " UNION ".join(
-            f"SELECT '{kind}' AS kind, {kind} AS key FROM {_Q(nodes)} "
-            f"WHERE no_kk AND {kind} IS NOT NULL"
-            for kind in ("hkey", "place", "mother")
-        )
-
-    table("old_keys", keys_sql())
-    # The previous node rows of the candidates: those of the seeds start the closure.
+    # Their node rows: the previous run's (those of the seeds start the closure) and this run's.
     table(
         "old_nodes",
         f"SELECT * FROM {_Q(nodes)} WHERE record_id IN (SELECT record_id FROM {w('candidates')})",
     )
-    _update_nodes(engine, w, nodes, persons, person_column)
+    table(
+        "new_nodes",
+        f"""
+        SELECT {_node_columns("s", _person_label("s.record_id", "p.pid"))}
+        FROM {w("new_rows")} AS s
+        LEFT JOIN {_persons_sql(persons, person_column, only=w("candidates"))} AS p
+          ON p.record_id = s.record_id
+        """,
+    )
+    # The records present in both runs whose person changed are seeds.
+    table(
+        "person_changed",
+        f"""
+        SELECT record_id FROM {w("moved")}
+        WHERE record_id IN (SELECT record_id FROM {w("new_nodes")})
+          AND record_id IN (SELECT record_id FROM {w("old_nodes")})
+        """,
+    )
+
+    # A changed record is a seed only when it changed in what the rules can read of it, which
+    # depends on the keys of the records without a KK number of its run: ``nodes`` holds the
+    # previous run's, and after the update below this run's.
+    # Only the keys the compared rows have are looked up, so only those are collected.
+    table(
+        "wanted_keys",
+        " UNION ".join(
+            f"SELECT '{kind}' AS kind, {_key_sql('s', key)} AS key FROM {w(rows)} AS s"
+            for rows in ("new_rows", "old_rows")
+            for kind, key in _LOOKED_UP_KEYS
+        ),
+    )
+
+    def keys_sql() -> str:
+        return " UNION ".join(
+            f"SELECT '{kind}' AS kind, {kind} AS key FROM {_Q(nodes)} WHERE no_kk AND {kind} "
+            f"IN (SELECT key FROM {w('wanted_keys')} WHERE kind = '{kind}')"
+            for kind in ("hkey", "place", "mother")
+        )
+
+    table("old_keys", keys_sql())
+    _update_nodes(engine, w, nodes)
     table("new_keys", keys_sql())
     table(
         "seed_new",
@@ -1172,22 +1202,14 @@ def _find_seeds(
     )
 
 
-def _update_nodes(engine: Engine, w: _Work, nodes: str, persons: str, person_column: str) -> None:
-    """Replace the node rows of the candidates in ``nodes`` by this run's (none for a withdrawn
-    record), and their offers."""
+def _update_nodes(engine: Engine, w: _Work, nodes: str) -> None:
+    """Replace the node rows of the candidates in ``nodes`` by this run's (``new_nodes``; none
+    for a withdrawn record), and their offers."""
     columns = ", ".join(_NODE_COLUMNS)
     engine.execute(
         f"DELETE FROM {_Q(nodes)} WHERE record_id IN (SELECT record_id FROM {w('candidates')})"
     )
-    engine.execute(
-        f"""
-        INSERT INTO {_Q(nodes)} ({columns})
-        SELECT {_node_columns("s", _person_label("s.record_id", "p.pid"))}
-        FROM {w("new_rows")} AS s
-        LEFT JOIN {_persons_sql(persons, person_column, only=w("candidates"))} AS p
-          ON p.record_id = s.record_id
-        """
-    )
+    engine.execute(f"INSERT INTO {_Q(nodes)} ({columns}) SELECT {columns} FROM {w('new_nodes')}")
     # The offers of every node of a candidate's number: a record of the same number (a hash
     # collision) loses none of its offers.
     numbers = f"SELECT hash(record_id) FROM {w('candidates')}"
@@ -1252,11 +1274,13 @@ def _resolve_incrementally(
     if own or not (engine.has_table(nodes) and engine.has_table(_offers(nodes))):
         # No node rows were kept: those of the previous run, built from its inputs.
         _write_nodes(engine, nodes, previous.standardised, previous.persons, temporary=own)
-    elif (kept := engine.count(nodes)) != (expected := engine.count(previous.standardised)):
+    # (The previous households have a row for each previous record: checked above.)
+    elif (kept := engine.count(nodes)) != (expected := engine.count(previous.households)):
         return None, f"the table {nodes!r} holds {kept} node rows for {expected} previous records"
     _find_seeds(engine, w, standardised, persons, previous, changed, persons_changed, nodes)
     records = engine.count(nodes)
-    columns = ", ".join(_NODE_COLUMNS)
+    # A frontier row holds what its asks read (:func:`_probe_sql`) and its number.
+    columns = ", ".join(c for c in _NODE_COLUMNS if c != "record_id")
     # -- the closure: every record related to an affected one, until nothing is added ----------
     # Each round joins the probes the frontier asks for with those every node offers (one narrow
     # table, kept from run to run): the rounds that follow a change through a long chain of
@@ -1269,30 +1293,36 @@ def _resolve_incrementally(
         f"UNION ALL SELECT {columns} FROM {w('seed_old')}",
     )
     limit = max_share * records
-    rounds = 0
-    if engine.count(w.raw("reached")) > limit:
+    reached = engine.count(w.raw("reached"))
+    if reached > limit:
         return None, f"more than {max_share:.0%} of the {records} records changed"
-    while engine.count(w.raw("frontier")):
+    # A round writes the node rows it finds (the next frontier) and adds their numbers to the
+    # reached ones, whose count the insert returns: two statements a round.
+    rounds, frontier = 0, w.raw("frontier")
+    pending = engine.count(frontier) > 0
+    while pending:
         rounds += 1
+        part = f"frontier_{rounds % 2}"
+        found = w.raw(part)
         table(
-            "found",
+            part,
             f"""
-            SELECT DISTINCT n.node FROM {offers} AS n
-            JOIN ({_probe_sql(w("frontier"), "asks")}) AS f ON f.probe = n.probe
-            WHERE {_COMPATIBLE_PLACE}
-              AND n.node NOT IN (SELECT node FROM {w("reached")})
+            SELECT {columns} FROM {kept_nodes} WHERE node IN (
+                SELECT n.node FROM {offers} AS n
+                JOIN ({_probe_sql(_Q(frontier), "asks")}) AS f ON f.probe = n.probe
+                WHERE {_COMPATIBLE_PLACE}
+                  AND n.node NOT IN (SELECT node FROM {w("reached")})
+            )
             """,
         )
-        engine.execute(f"INSERT INTO {w('reached')} SELECT node FROM {w('found')}")
-        if engine.count(w.raw("reached")) > limit:
+        added = engine.rows(f"INSERT INTO {w('reached')} SELECT DISTINCT node FROM {_Q(found)}")
+        reached += int(added[0][0])
+        if reached > limit:
             return None, (
                 f"a change reaches more than {max_share:.0%} of the {records} records "
                 f"(after {rounds} round{'s' if rounds > 1 else ''})"
             )
-        table(
-            "frontier",
-            f"SELECT {columns} FROM {kept_nodes} WHERE node IN (SELECT node FROM {w('found')})",
-        )
+        frontier, pending = found, int(added[0][0]) > 0
     table(
         "affected",
         f"SELECT record_id FROM {kept_nodes} WHERE node IN (SELECT node FROM {w('reached')})",

@@ -172,6 +172,7 @@ def resolve_project(
                 score_pairs(
                     work, model, "standardised", term_frequencies="term_frequencies",
                     output="pairwise", only="__changed" if incremental else None,
+                    narrowed=incremental,
                 )  # fmt: skip
                 e.copy_table(work, "SELECT * FROM pairwise", "__new_pairs", temporary=True)
                 n_new_pairs = e.count("__new_pairs")
@@ -229,8 +230,7 @@ def resolve_project(
                 output=households, previous=previous,
                 changed="__touched" if previous is not None else None,
                 affected_output="__household_affected",
-                # Only the reclustered records can have another person ID.
-                persons_changed="__affected" if reclustering else None,
+                persons_changed="__person_ids_moved" if reclustering else None,
                 nodes="household_nodes",
             )  # fmt: skip
             n_placed = placed.resolved
@@ -332,7 +332,8 @@ def _carry_ids_forward(
     withdrawn records aside), only those records are assigned; every other record keeps its ID,
     which its unchanged cluster would inherit anyway, so the result is the same. ``clusters``
     then needs to hold only the affected records, and ``withdrawn`` (required with
-    ``affected``) lists the records of ``persons`` that are gone.
+    ``affected``) lists the records of ``persons`` that are gone. ``__<kind>_ids`` is then a
+    view that reads ``persons``, and ``__<kind>_ids_moved`` lists the records whose ID changed.
     """
     from povlink.ids import StableIdResult, assign_stable_ids
 
@@ -390,8 +391,16 @@ def _carry_ids_forward(
         f"UNION ALL SELECT record_id, {id_column} FROM persons WHERE record_id NOT IN "
         f"(SELECT record_id FROM {previous})"
     )
-    # Counted from the records inside alone: each previous ID lies wholly inside or outside.
     assert previous is not None  # an affected part is only ever given with a previous run
+    # The records present before whose ID changed: the only ones with another person or
+    # household now.
+    e.create_table(
+        f"__{kind}_ids_moved",
+        f"SELECT a.record_id FROM {output} AS a JOIN {previous} AS p ON p.record_id = a.record_id "
+        f"WHERE a.{id_column} <> p.{id_column}",
+        temporary=True,
+    )
+    # Counted from the records inside alone: each previous ID lies wholly inside or outside.
     held, held_ids = (int(v) for v in e.rows(
         f"SELECT count(*), count(DISTINCT {id_column}) FROM {previous}"
     )[0])  # fmt: skip
