@@ -90,6 +90,7 @@ def score_pairs(
     term_frequencies: str,
     output: str,
     only: str | None = None,
+    narrowed: bool = False,
 ) -> None:
     """Score the candidate pairs of ``table`` with ``model`` into ``output``.
 
@@ -97,6 +98,8 @@ def score_pairs(
     least one of those records: the same blocking rules, each restricted to such pairs, so the
     pairs and their orientation are exactly those of a full run. ``output`` has
     :data:`~povlink.linkage.model.PAIR_COLUMNS` and only pairs at or above :data:`PAIR_FLOOR`.
+    ``narrowed``: ``table`` holds only what :func:`candidates_of_changed` keeps of the records
+    for ``only`` (as a refresh copies them into its workspace), so it is not narrowed again.
     """
     model.check_is_fitted()
     settings = model.settings_
@@ -106,7 +109,7 @@ def score_pairs(
     else:
         link_input = _LINK_INPUT
         rules = settings["blocking_rules_to_generate_predictions"]
-        subset = candidates_of_changed(engine, table, only, rules)
+        subset = table if narrowed else candidates_of_changed(engine, table, only, rules)
         build_link_input(engine, subset, _LINK_INPUT)
         if subset != table:
             engine.drop_table(subset)

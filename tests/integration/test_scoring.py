@@ -10,7 +10,7 @@ from povlink.engine import Engine
 from povlink.linkage import LinkageModel
 from povlink.project import Project
 from povlink.resolve import stored_model_json
-from povlink.scoring import score_pairs
+from povlink.scoring import candidates_of_changed, score_pairs
 
 
 @pytest.fixture(scope="module")
@@ -29,21 +29,28 @@ def workspace(resolved_city: Path) -> tuple[Engine, LinkageModel]:
     return work, model
 
 
+@pytest.mark.parametrize("narrowed", [False, True])
 @pytest.mark.parametrize("share", [0.003, 0.03, 0.3])
 def test_scoring_only_changed_records_gives_their_pairs_of_a_full_run(
-    workspace: tuple[Engine, LinkageModel], share: float
+    workspace: tuple[Engine, LinkageModel], share: float, narrowed: bool
 ) -> None:
     """Candidates are cut down to the records that can pair with a changed one; the pairs and
-    scores are exactly the full run's pairs that involve a changed record."""
+    scores are exactly the full run's pairs that involve a changed record. ``narrowed``: the
+    records given are already those candidates (as a refresh copies them)."""
     work, model = workspace
     work.create_table(
         "changed",
         f"SELECT record_id FROM standardised WHERE hash(record_id) % 1000 < {share * 1000}",
     )
     assert work.count("changed") > 0
+    table = "standardised"
+    if narrowed:
+        rules = model.settings_["blocking_rules_to_generate_predictions"]
+        table = candidates_of_changed(work, "standardised", "changed", rules)
+        assert 0 < work.count(table) < work.count("standardised")
     score_pairs(
-        work, model, "standardised", term_frequencies="term_frequencies", output="rescored",
-        only="changed",
+        work, model, table, term_frequencies="term_frequencies", output="rescored",
+        only="changed", narrowed=narrowed,
     )  # fmt: skip
     expected = work.rows(
         "SELECT * FROM everything WHERE unique_id_l IN (SELECT record_id FROM changed) "
