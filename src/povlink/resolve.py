@@ -258,6 +258,7 @@ def resolve_project(
                 "CREATE OR REPLACE VIEW households AS SELECT record_id, household_id FROM persons"
             )
             _update_id_history(registry, run, scope=scope)
+            e.drop_table("__persons_new")
             # Each cluster carries one ID: the IDs are as many as the clusters.
             n_persons, n_households = person_result.ids, household_result.ids
             n_links = e.count("links")
@@ -728,7 +729,6 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
         f"persons AS o WHERE {_in_scope('o', scope)} AND o.record_id = n.record_id) "
         "ORDER BY n.record_id"
     )
-    e.drop_table("__persons_new")
 
 
 def _in_scope(alias: str, scope: str | None) -> str:
@@ -738,7 +738,8 @@ def _in_scope(alias: str, scope: str | None) -> str:
 
 def _update_id_history(registry: Registry, run: Run, *, scope: str | None = None) -> None:
     """Close history rows whose IDs changed or whose record left; open rows for new ones.
-    ``scope`` (as for :func:`_store_persons`) limits both to those records."""
+    ``scope`` (as for :func:`_store_persons`) limits both to those records, whose rows are then
+    read from ``__persons_new``, the rows the store wrote for them."""
     e = registry.engine
     if not registry.has_table("id_history"):
         registry.replace_table(
@@ -747,27 +748,31 @@ def _update_id_history(registry: Registry, run: Run, *, scope: str | None = None
             "CAST(NULL AS BIGINT) AS run_to FROM persons",
         )
         return
-    # Both sides of each comparison filtered to the scope: otherwise each statement hashes a
-    # million rows of the other table to look up a few thousand.
-    current = f"(SELECT * FROM persons AS p WHERE {_in_scope('p', scope)})"
+    # The open rows of the records in scope, read once; compared with the rows the store wrote
+    # for them (otherwise each statement hashed a million rows to update a few thousand).
+    current = "persons" if scope is None else "__persons_new"
+    e.create_table(
+        "__history_open",
+        "SELECT rowid AS history_row, record_id, person_id, household_id FROM id_history "
+        f"WHERE run_to IS NULL AND {_in_scope('id_history', scope)}",
+        temporary=True,
+    )
+    same = (
+        "p.record_id = h.record_id AND p.person_id = h.person_id "
+        "AND p.household_id = h.household_id"
+    )
     e.execute(
-        f"""
-        UPDATE id_history SET run_to = ?
-        WHERE run_to IS NULL AND {_in_scope("id_history", scope)} AND NOT EXISTS (
-            SELECT 1 FROM {current} AS p
-            WHERE p.record_id = id_history.record_id AND p.person_id = id_history.person_id
-              AND p.household_id = id_history.household_id)
-        """,
+        "UPDATE id_history SET run_to = ? WHERE rowid IN (SELECT h.history_row FROM "
+        f"__history_open AS h WHERE NOT EXISTS (SELECT 1 FROM {current} AS p WHERE {same}))",
         [run.run_id],
     )
     e.execute(
         f"""
         INSERT INTO id_history
         SELECT p.record_id, p.person_id, p.household_id, ?, NULL FROM {current} AS p
-        WHERE NOT EXISTS (
-            SELECT 1 FROM id_history AS h
-            WHERE h.run_to IS NULL AND {_in_scope("h", scope)} AND h.record_id = p.record_id)
+        WHERE NOT EXISTS (SELECT 1 FROM __history_open AS h WHERE {same})
         ORDER BY p.record_id
         """,
         [run.run_id],
     )
+    e.drop_table("__history_open")

@@ -169,11 +169,11 @@ def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any
 
     An incremental run then builds the link input and blocks a few thousand records, not the
     city. A rule's candidates are found from its equality conditions (``l.a = r.b``), in both
-    directions, over a narrow table of the blocking keys; the pairs (and, the term frequencies
+    directions, in one pass over the records' key values; the pairs (and, the term frequencies
     being frozen, their scores) are exactly those blocking the whole table would give. A rule
-    without such a condition, or one that explodes arrays, leaves the whole table.
+    without such a condition, or one that explodes arrays, leaves the whole table, as do keys
+    of two types compared with each other.
     """
-    import sqlglot
     from splink.internals.blocking import blocking_rule_to_obj
 
     conditions: list[list[tuple[str, str]]] = []
@@ -186,40 +186,46 @@ def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any
         if not keys:
             return table
         conditions.append(keys)
-    needed = sorted(
-        {
-            column.name
-            for keys in conditions
-            for pair in keys
-            for expr in pair
-            for column in sqlglot.parse_one(expr, dialect="duckdb").find_all(sqlglot.exp.Column)
-        }
-    )
     available = set(engine.columns(table))
-    narrow, found, subset = "__povlink_blocking_keys", "__povlink_candidates", "__povlink_subset"
-    engine.create_table(
-        narrow,
-        f"SELECT unique_id, unique_id IN (SELECT record_id FROM {quote_identifier(only)}) "
-        f"AS {_CHANGED_FLAG}, {', '.join(quote_identifier(c) for c in needed)} "
-        f"FROM ({link_input_sql(table, available)})",
-        temporary=True,
+    keys_input = f"({link_input_sql(table, available)})"
+    changed = f"(SELECT record_id FROM {quote_identifier(only)})"
+    # One direction per rule side, each once (a symmetric rule, or two mirrored rules, repeat
+    # one): a changed record asks for its key values on one side, a record offers its own on
+    # the other. Both are hashed with the direction's number into one probe per direction, so
+    # that one pass over the records finds every candidate. A key with a NULL never matches;
+    # a collision of hashes only adds a record that no rule pairs with a changed one.
+    directions = list(
+        dict.fromkeys(
+            (tuple(k[i] for k in keys), tuple(k[1 - i] for k in keys))
+            for keys in conditions
+            for i in (0, 1)
+        )
     )
-    selects = [f"SELECT unique_id FROM {narrow} WHERE {_CHANGED_FLAG}"]
-    for keys in conditions:
-        left, right = [k[0] for k in keys], [k[1] for k in keys]
-        for mine, theirs in ((left, right), (right, left)):
-            wanted = ", ".join(f"{expr} AS k{i}" for i, expr in enumerate(mine))
-            offered = ", ".join(f"{expr} AS k{i}" for i, expr in enumerate(theirs))
-            on = " AND ".join(f"o.k{i} = w.k{i}" for i in range(len(keys)))
-            selects.append(
-                f"SELECT o.unique_id FROM (SELECT unique_id, {offered} FROM {narrow}) AS o "
-                f"SEMI JOIN (SELECT DISTINCT {wanted} FROM {narrow} WHERE {_CHANGED_FLAG}) AS w "
-                f"ON {on}"
-            )
+    types = _key_types(engine, keys_input, directions)
+    pairs = (pair for mine, theirs in directions for pair in zip(mine, theirs, strict=True))
+    if any(types[a] != types[b] for a, b in pairs):
+        return table  # keys of two types may compare equal with unequal hashes
+    asked, offered = (
+        ", ".join(_probe_sql(number, sides[side]) for number, sides in enumerate(directions))
+        for side in (0, 1)
+    )
+    found, subset = "__povlink_candidates", "__povlink_subset"
     try:
-        # A rule that compares the same expressions on both sides finds the same records in
-        # either direction: each distinct query runs once.
-        engine.create_table(found, " UNION ".join(dict.fromkeys(selects)), temporary=True)
+        engine.create_table(
+            found,
+            f"""
+            SELECT record_id AS unique_id FROM {changed}
+            UNION
+            SELECT unique_id FROM (
+                SELECT unique_id, unnest([{offered}]) AS probe FROM {keys_input}
+            ) AS o
+            WHERE probe IN (
+                SELECT unnest([{asked}]) FROM {keys_input}
+                WHERE unique_id IN {changed}
+            )
+            """,
+            temporary=True,
+        )
         # Only what the link input reads: the subset is linked, never shown (half the width).
         columns = ", ".join(quote_identifier(c) for c in link_input_sources(available))
         engine.create_table(
@@ -229,9 +235,28 @@ def candidates_of_changed(engine: Engine, table: str, only: str, rules: list[Any
             temporary=True,
         )
     finally:
-        engine.drop_table(narrow)
         engine.drop_table(found)
     return subset
+
+
+def _key_types(
+    engine: Engine, keys_input: str, directions: list[tuple[tuple[str, ...], tuple[str, ...]]]
+) -> dict[str, str]:
+    """The type of each key expression of ``directions`` over ``keys_input``."""
+    expressions = sorted({e for sides in directions for side in sides for e in side})
+    described = engine.rows(
+        "DESCRIBE SELECT "
+        + ", ".join(f"{e} AS k{i}" for i, e in enumerate(expressions))
+        + f" FROM {keys_input} LIMIT 0"
+    )
+    return {expressions[i]: str(row[1]) for i, row in enumerate(described)}
+
+
+def _probe_sql(number: int, expressions: tuple[str, ...]) -> str:
+    """SQL: the probe of direction ``number`` for the key values ``expressions`` (NULL when
+    one is NULL, as such a key never matches)."""
+    present = " AND ".join(f"({e}) IS NOT NULL" for e in expressions)
+    return f"CASE WHEN {present} THEN hash({number}, {', '.join(expressions)}) END"
 
 
 def _restricted(rule: Any) -> Any:

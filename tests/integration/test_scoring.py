@@ -8,6 +8,7 @@ import pytest
 
 from povlink.engine import Engine
 from povlink.linkage import LinkageModel
+from povlink.linkage.blocking import link_input_sql
 from povlink.project import Project
 from povlink.resolve import stored_model_json
 from povlink.scoring import candidates_of_changed, score_pairs
@@ -58,3 +59,38 @@ def test_scoring_only_changed_records_gives_their_pairs_of_a_full_run(
     )
     assert work.rows("SELECT * FROM rescored ORDER BY ALL") == expected
     assert expected, "the changed records have pairs"
+
+
+def test_candidates_are_the_records_sharing_a_key_with_a_changed_one(
+    workspace: tuple[Engine, LinkageModel],
+) -> None:
+    """Exactly the changed records and those a rule's keys join to one of them, in either
+    direction; a NULL key joins nothing."""
+    work, _ = workspace
+    work.create_table(
+        "changed", "SELECT record_id FROM standardised WHERE hash(record_id) % 100 < 3"
+    )
+    rules = ["l.nik = r.nik", "l.birth_date = r.nik_birth_date AND l.sex = r.sex"]
+    subset = candidates_of_changed(work, "standardised", "changed", rules)
+    keys = link_input_sql("standardised", set(work.columns("standardised")))
+    expected = work.rows(
+        f"""
+        WITH k AS ({keys}), c AS (SELECT * FROM k WHERE unique_id IN (SELECT * FROM changed))
+        SELECT record_id FROM changed
+        UNION SELECT o.unique_id FROM k AS o JOIN c ON c.nik = o.nik
+        UNION SELECT o.unique_id FROM k AS o JOIN c
+          ON (c.birth_date = o.nik_birth_date OR c.nik_birth_date = o.birth_date) AND c.sex = o.sex
+        ORDER BY 1
+        """
+    )
+    assert work.rows(f"SELECT record_id FROM {subset} ORDER BY 1") == expected
+    assert len(expected) > 2 * work.count("changed")
+
+
+def test_keys_of_two_types_leave_the_whole_table(workspace: tuple[Engine, LinkageModel]) -> None:
+    """A date compared with a text cannot be matched by hashing: every record is a candidate."""
+    work, _ = workspace
+    work.create_table("changed", "SELECT record_id FROM standardised LIMIT 5")
+    assert candidates_of_changed(work, "standardised", "changed", ["l.birth_date = r.nik"]) == (
+        "standardised"
+    )
