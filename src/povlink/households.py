@@ -283,7 +283,8 @@ def _check_inputs(engine: Engine, standardised: str, persons: str) -> str:
                 f"table {table!r} not found; resolve_households runs after standardisation and "
                 "person clustering"
             )
-    missing = [c for c in _REQUIRED_COLUMNS if c not in engine.columns(standardised)]
+    present = set(engine.columns(standardised))
+    missing = [c for c in _REQUIRED_COLUMNS if c not in present]
     if missing:
         raise RegistryError(
             f"table {standardised!r} lacks the columns {', '.join(missing)}; it must be the "
@@ -1045,11 +1046,12 @@ def _check_previous(
                 f"table {table!r} not found; an incremental household resolution needs the "
                 "previous run's households and, if given, the tables of changed records"
             )
-        missing = [c for c in columns if c not in engine.columns(table)]
+        present = engine.columns(table)
+        missing = [c for c in columns if c not in present]
         if missing:
             raise RegistryError(
                 f"table {table!r} lacks the columns {', '.join(missing)}; it has "
-                f"{', '.join(engine.columns(table))}"
+                f"{', '.join(present)}"
             )
     held, expected = engine.count(previous.households), engine.count(previous.standardised)
     if held != expected:
