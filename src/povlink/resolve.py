@@ -497,7 +497,7 @@ def _standardise(
         standardise_changed(
             e, "records", "standardised", "standardised", regions=regions, date_order=orders,
             changes_output="__standardise_changes", previous_rows_output="__previous_rows",
-            sources=compared,
+            sources=compared, unique_ids=True,
         )  # fmt: skip
         e.execute("DROP VIEW records")
     else:

@@ -90,6 +90,7 @@ def standardise_changed(
     changes_output: str | None = None,
     previous_rows_output: str | None = None,
     sources: Sequence[str] | None = None,
+    unique_ids: bool = False,
 ) -> StandardiseChanges:
     """Write to ``target_table`` what :func:`~povlink.standardise.standardise_table` would write
     for ``source_table``, restandardising only the records that changed since ``previous_table``.
@@ -123,7 +124,9 @@ def standardise_changed(
     of every other source are kept without comparing them or looking for repeats among them
     (a refresh of one list reads that list's records only). A record must then keep its
     source, as the registry's do (their ``record_id`` starts with it). A fall-back to the whole
-    table still reads every record.
+    table still reads every record. ``unique_ids``: the caller guarantees that no record_id
+    repeats in either table (the registry refuses a list that repeats one), so none is looked
+    for.
 
     Raises what ``standardise_table`` raises, for the same reasons.
     """
@@ -141,9 +144,12 @@ def standardise_changed(
     with engine.transaction():
         layout = [(name, kind) for name, kind, *_ in engine.rows(f"DESCRIBE {previous}")]
         # Repeats are looked for where records are compared: among the listed sources' alone.
-        if layout != _layout() or any(
-            _repeats(engine, f"(SELECT record_id FROM {t} WHERE {compared})")
-            for t in (previous, source)
+        if layout != _layout() or (
+            not unique_ids
+            and any(
+                _repeats(engine, f"(SELECT record_id FROM {t} WHERE {compared})")
+                for t in (previous, source)
+            )
         ):
             n_previous = engine.count(previous_table)
             if previous_rows_output is not None:
@@ -191,7 +197,7 @@ def standardise_changed(
             )
             engine.create_table(
                 f"{prefix}changed",
-                f"SELECT * FROM {source} WHERE record_id IN "
+                f"SELECT * FROM {source} WHERE {compared} AND record_id IN "
                 f"(SELECT s_id FROM {diff} WHERE s_id IS NOT NULL)",
                 temporary=True,
             )
@@ -216,7 +222,8 @@ def standardise_changed(
                 # wanted rows are read whole (with OR of two INs every row was read whole).
                 engine.create_table(
                     previous_rows_output,
-                    f"SELECT * FROM {previous} WHERE rowid IN "
+                    # (A NIK group lies in one source: its members are among those compared.)
+                    f"SELECT * FROM {previous} WHERE {compared} AND rowid IN "
                     f"(SELECT p_row FROM {diff} WHERE p_row IS NOT NULL "
                     f"UNION ALL SELECT * FROM ({nik_group_members_sql(previous, scope=touched)}))",
                     temporary=True,

@@ -218,6 +218,11 @@ def test_a_repeat_is_looked_for_among_the_named_sources_only(engine: Engine) -> 
         )
         changes = standardise_changed(engine, "new", "previous", "refreshed", sources=["a"])
         assert changes.full is full, repeated
+        # A caller that guarantees unique IDs (the registry) has none looked for.
+        trusted = standardise_changed(
+            engine, "new", "previous", "refreshed", sources=["a"], unique_ids=True
+        )
+        assert not trusted.full
 
 
 def test_no_helper_tables_are_left(engine: Engine) -> None:
