@@ -115,3 +115,12 @@ def test_residence_counts_the_most_specific_agreement_once(
     left = _home("3374010101100001", "jalan pemuda no 12", "jomblang", 3)
     assert _level(engine, "residence", left, right) == level
     assert not any(c.name in ("dwelling", "area") for c in COMPARISONS)
+
+
+def test_a_frequency_adjusted_level_must_be_its_columns_exact_match() -> None:
+    """Adjusting a level that is not ``c_l = c_r`` for the frequencies of ``c`` is refused: its
+    u probability would not be the exact match's the adjustment starts from."""
+    from povlink.linkage.comparisons import _level
+
+    with pytest.raises(ValueError, match="must be 'full_name_l = full_name_r'"):
+        _level("name_key_l = name_key_r", "same tokens", tf_adjustment_column="full_name")

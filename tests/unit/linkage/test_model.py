@@ -116,6 +116,32 @@ def test_json_round_trip_predicts_the_same(fitted: tuple[Engine, LinkageModel]) 
     )
 
 
+def test_frequency_adjusted_levels_score_as_splink_would_find_their_exact_match(
+    fitted: tuple[Engine, LinkageModel],
+) -> None:
+    """Each frequency-adjusted level says it is its own exact-match level (sparing Splink the
+    search); a model without that setting, where Splink searches, scores every pair the same."""
+    engine, model = fitted
+    settings = json.loads(model.to_json())
+    adjusted = [
+        level
+        for c in settings["comparisons"]
+        for level in c["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    ]
+    assert adjusted
+    assert all(level["disable_tf_exact_match_detection"] for level in adjusted)
+    for level in adjusted:
+        del level["disable_tf_exact_match_detection"]
+    searching = LinkageModel.from_json(json.dumps(settings))
+    model.predict(engine, output="pairs_told")
+    searching.predict(engine, output="pairs_searched")
+    order = " ORDER BY unique_id_l, unique_id_r"
+    assert engine.query("SELECT * FROM pairs_told" + order).equals(
+        engine.query("SELECT * FROM pairs_searched" + order)
+    )
+
+
 def test_from_json_rejects_what_is_not_splink_settings() -> None:
     """Non-JSON and JSON without comparisons are refused with the way out."""
     with pytest.raises(LinkageError, match="not valid JSON"):
