@@ -339,9 +339,10 @@ def resolve_households(
     incremental resolution then deletes and inserts only the rows it resolved again (run it in
     a transaction, as a registry run does, so that a failure leaves the table as it was).
 
-    ``affected_output`` optionally names a temporary table ``(record_id)`` to write, one row per
-    record whose row was resolved again: in an incremental resolution the records a change can
-    reach, in a full one every record of ``standardised``. It is closed under both the previous
+    ``affected_output`` optionally names a temporary table ``(record_id, household_cluster)``
+    to write, one row per record whose row was resolved again, with its new household: in an
+    incremental resolution the records a change can reach, in a full one every record of
+    ``standardised``. It is closed under both the previous
     and the new households (each previous or new ``household_cluster`` lies wholly inside it or
     wholly outside, withdrawn records aside), and every record outside it kept its previous row:
     stable household IDs need to be assigned again only inside it.
@@ -368,7 +369,7 @@ def resolve_households(
             )  # fmt: skip
             if done is not None:
                 if affected_output is not None:
-                    _write_affected(engine, affected_output, work("affected"))
+                    _write_affected(engine, affected_output, work("part"))
                 return done
         _resolve(engine, work, base, output)
         _check_every_record_once(engine, standardised, output)
@@ -384,12 +385,14 @@ def resolve_households(
         work.drop_all(engine)
 
 
-def _write_affected(engine: Engine, output: str, records: str) -> None:
-    """Write the temporary table ``output`` ``(record_id)`` of the records in ``records``, a
-    table that holds each record once (the output, checked, or the affected records)."""
+def _write_affected(engine: Engine, output: str, rows: str) -> None:
+    """Write the temporary table ``output`` ``(record_id, household_cluster)`` of the rows
+    ``rows`` resolved (the output, or the part an incremental resolution wrote), which hold
+    each record once, checked."""
     engine.create_table(
         output,
-        f"SELECT CAST(record_id AS VARCHAR) AS record_id FROM {records}",
+        "SELECT CAST(record_id AS VARCHAR) AS record_id, "
+        f"CAST(household_cluster AS VARCHAR) AS household_cluster FROM {rows}",
         temporary=True,
     )
 

@@ -236,7 +236,9 @@ def resolve_project(
             n_placed = placed.resolved
             e.execute("DROP VIEW IF EXISTS __previous_standardised")
             household_result = _carry_ids_forward(
-                registry, run, "household", households,
+                # (the affected records' new households are in __household_affected)
+                registry, run, "household",
+                "__household_affected" if placed.incremental else households,
                 affected="__household_affected" if placed.incremental else None,
                 withdrawn="__removed",
             )  # fmt: skip

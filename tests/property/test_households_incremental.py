@@ -231,7 +231,15 @@ def _check_affected(in_place: bool) -> None:
         """
     )
     assert kept == []
-    assert ENGINE.rows("SELECT * FROM affected EXCEPT SELECT record_id FROM new_standardised") == []
+    assert (
+        ENGINE.rows("SELECT record_id FROM affected EXCEPT SELECT record_id FROM new_standardised")
+        == []
+    )
+    # with the households they were given
+    assert (
+        ENGINE.rows(f"SELECT * FROM affected EXCEPT SELECT record_id, household_cluster FROM {new}")
+        == []
+    )
 
 
 @settings(max_examples=15, deadline=None)

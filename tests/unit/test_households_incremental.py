@@ -414,7 +414,11 @@ def test_affected_output_lists_the_records_resolved_again(engine: Engine) -> Non
     result = refresh(engine, old, new, affected_output="affected")
     assert affected(engine) == ["dtks:1", "kis:7", "pelatihan:1"]
     assert result.resolved == 3
-    assert engine.columns("affected") == ["record_id"]
+    # with their new households, as the output has them
+    assert engine.rows("SELECT * FROM affected ORDER BY record_id") == engine.rows(
+        "SELECT record_id, household_cluster FROM incremental "
+        "WHERE record_id IN (SELECT record_id FROM affected) ORDER BY record_id"
+    )
 
 
 def test_affected_output_of_nothing_changed_is_empty(engine: Engine) -> None:
