@@ -84,10 +84,17 @@ previous run, ``resolve_households(..., previous=PreviousHouseholds(...))`` ther
    households, before and now (a household lies inside one group); ``affected_output`` lists
    them, so that stable household IDs need to be assigned again only there.
 
-The output is exactly that of a full resolution. The keys of the relations are compared by
-hash (a collision can only add records to the affected ones). When the affected records exceed
-``max_share`` of all records (a very common address or name, a linkage error gluing many persons)
-the collection stops and every record is resolved: slower, never different.
+The relations are followed through each record's *node row*: its person and hashed keys, and
+the *offers* it makes (one hash per relation and key). With ``nodes``, a full resolution keeps
+them in that table and ``<nodes>_offers``, and an incremental one rewrites only the rows of the
+records listed as changed or whose person changed: it reads the previous run's rows of the
+seeds from there and follows the closure over all of them, without a pass over every record to
+build them. Nodes are numbered by the hash of their record ID.
+
+The output is exactly that of a full resolution. The keys of the relations and the node numbers
+are compared by hash (a collision can only add records to the affected ones). When the affected
+records exceed ``max_share`` of all records (a very common address or name, a linkage error
+gluing many persons) the collection stops and every record is resolved: slower, never different.
 
 Output
 ------
