@@ -696,22 +696,38 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
     """Write ``persons`` from this run's IDs; ``update`` changes only the rows that differ
     (a refresh touches few), else the table is written anew. ``scope`` (a
     table of ``record_id``s, withdrawn records included) limits the update to those records:
-    every other record keeps its row, which must then be the one this run gives it."""
+    every other record keeps its row, which must then be the one this run gives it.
+
+    With ``scope``, only the records reassigned have new values: their person IDs in
+    ``__person_ids_affected`` and confidences in ``__person_clusters`` (the reclustered
+    records), their household IDs in ``__household_ids_affected``. Every other value is the one
+    ``persons`` holds, as in the views ``__person_ids``, ``__household_ids`` and
+    ``__person_confidence``, read here in one pass over the records in scope rather than one
+    pass over every record per view."""
     e = registry.engine
-
-    def scoped(table: str, columns: str) -> str:
-        # Each input filtered on its own: a refresh's ID tables are views over ``persons``
-        # that only a filter inside them keeps from being read whole.
-        return f"(SELECT record_id, {columns} FROM {table} WHERE {_in_scope(table, scope)})"
-
-    rows = f"""
-        SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
-        FROM {scoped("standardised", "source")} AS s
-        JOIN {scoped("__person_ids", "person_id")} AS p ON p.record_id = s.record_id
-        JOIN {scoped("__household_ids", "household_id")} AS h ON h.record_id = s.record_id
-        JOIN {scoped("__person_confidence", "cluster_confidence")} AS c
-          ON c.record_id = s.record_id
-    """
+    if scope is None:
+        rows = """
+            SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
+            FROM standardised AS s
+            JOIN __person_ids AS p ON p.record_id = s.record_id
+            JOIN __household_ids AS h ON h.record_id = s.record_id
+            JOIN __person_confidence AS c ON c.record_id = s.record_id
+        """
+    else:
+        rows = f"""
+            SELECT s.record_id, s.source,
+                   coalesce(p.person_id, o.person_id) AS person_id,
+                   coalesce(h.household_id, o.household_id) AS household_id,
+                   CASE WHEN c.record_id IS NULL THEN o.cluster_confidence
+                        ELSE c.cluster_confidence END AS cluster_confidence
+            FROM (SELECT record_id, source FROM standardised AS s
+                  WHERE {_in_scope("s", scope)}) AS s
+            LEFT JOIN (SELECT * FROM persons AS o WHERE {_in_scope("o", scope)}) AS o
+              ON o.record_id = s.record_id
+            LEFT JOIN __person_ids_affected AS p ON p.record_id = s.record_id
+            LEFT JOIN __household_ids_affected AS h ON h.record_id = s.record_id
+            LEFT JOIN __person_clusters AS c ON c.record_id = s.record_id
+        """
     if not update or not registry.has_table("persons"):
         # Unsorted: every reader orders what it shows, and sorting a million record ids here
         # cost more than the join.
