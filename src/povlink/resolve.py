@@ -500,6 +500,7 @@ def _standardise(
             e, "records", "standardised", "standardised", regions=regions, date_order=orders,
             changes_output="__standardise_changes", previous_rows_output="__previous_rows",
             sources=compared, unique_ids=True,
+            candidates=_records_changed_since_standardised(registry, versions),
         )  # fmt: skip
         e.execute("DROP VIEW records")
     else:
@@ -549,6 +550,31 @@ def _lists_changed_since_standardised(
     last: dict[str, int] = json.loads(stored)
     now = {v.source: v.version for v in versions}
     return sorted({s for s, v in now.items() if last.get(s) != v} | (set(last) - set(now)))
+
+
+def _records_changed_since_standardised(
+    registry: Registry, versions: Sequence[SourceVersion]
+) -> str | None:
+    """SQL: the records the versions ingested since the last standardisation added, changed or
+    withdrawn (``record_changes``), the only ones whose rows can differ from those standardised;
+    None when that cannot be told (a list left the project, or no versions were stored)."""
+    stored = registry.get_meta("standardised_versions")
+    if stored is None:
+        return None
+    last: dict[str, int] = json.loads(stored)
+    now = {v.source: v.version for v in versions}
+    if set(last) - set(now):
+        return None
+    ranges = [
+        f"(source = {quote_literal(name)} AND version > {last.get(name, 0)} AND version <= {v})"
+        for name, v in sorted(now.items())
+        if last.get(name) != v
+    ]
+    return (
+        f"SELECT record_id FROM record_changes WHERE {' OR '.join(ranges)}"
+        if ranges
+        else "SELECT NULL::VARCHAR AS record_id WHERE false"
+    )
 
 
 #: An incremental run is worth it while at most this share of the records changed.

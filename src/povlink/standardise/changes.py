@@ -91,6 +91,7 @@ def standardise_changed(
     previous_rows_output: str | None = None,
     sources: Sequence[str] | None = None,
     unique_ids: bool = False,
+    candidates: str | None = None,
 ) -> StandardiseChanges:
     """Write to ``target_table`` what :func:`~povlink.standardise.standardise_table` would write
     for ``source_table``, restandardising only the records that changed since ``previous_table``.
@@ -126,7 +127,10 @@ def standardise_changed(
     source, as the registry's do (their ``record_id`` starts with it). A fall-back to the whole
     table still reads every record. ``unique_ids``: the caller guarantees that no record_id
     repeats in either table (the registry refuses a list that repeats one), so none is looked
-    for.
+    for. ``candidates``, SQL yielding a ``record_id`` column, narrows the comparison further to
+    those records (the registry's list of records ingested as added, changed or withdrawn
+    since): every other record keeps its row without being compared. A candidate whose raw
+    values are the same is found unchanged.
 
     Raises what ``standardise_table`` raises, for the same reasons.
     """
@@ -185,13 +189,16 @@ def standardise_changed(
             # current record: a changed record is both. Joined on record_id, each side carrying
             # only the hash of its raw values (the previous rows store theirs): the join's hash
             # table then holds two columns, not seventeen.
-            current = source_sql(f"(SELECT * FROM {source} WHERE {compared})", columns, date_order)
+            narrowed = compared
+            if candidates is not None:
+                narrowed += f" AND record_id IN (SELECT record_id FROM ({candidates}) AS c)"
+            current = source_sql(f"(SELECT * FROM {source} WHERE {narrowed})", columns, date_order)
             engine.create_table(
                 f"{prefix}diff",
                 f"SELECT s.record_id AS s_id, p.record_id AS p_id, p._row AS p_row "
                 f"FROM (SELECT record_id, {raw_hash_sql()} AS _h FROM {current}) AS s "
                 f"FULL OUTER JOIN (SELECT rowid AS _row, record_id, raw_hash AS _h "
-                f"FROM {previous} WHERE {compared}) AS p ON p.record_id = s.record_id "
+                f"FROM {previous} WHERE {narrowed}) AS p ON p.record_id = s.record_id "
                 "WHERE s.record_id IS NULL OR p.record_id IS NULL OR p._h <> s._h",
                 temporary=True,
             )

@@ -278,3 +278,23 @@ def test_only_the_named_sources_are_compared(engine: Engine) -> None:
     )
     assert _rows(engine, "refreshed") == _rows(engine, "expected")
     assert (changes.added, changes.changed, changes.removed) == (0, 1, 1)
+
+
+def test_only_the_candidate_records_are_compared(engine: Engine) -> None:
+    """With ``candidates``, a change to another record goes unseen (its row is kept), and a
+    candidate whose values are the same is found unchanged."""
+    after = {k: dict(v) for k, v in FAMILY.items()}
+    after["a:4"]["full_name"] = "Siti Aminah"  # a candidate, changed
+    after["b:4"]["full_name"] = "Marthe"  # not a candidate: not compared
+    seen = {k: (dict(FAMILY["b:4"]) if k == "b:4" else v) for k, v in after.items()}
+    load_raw_records(engine, "old", FAMILY)
+    load_raw_records(engine, "new", after)
+    load_raw_records(engine, "seen", seen)
+    standardise_table(engine, "old", "previous", date_order=ORDERS)
+    standardise_table(engine, "seen", "expected", date_order=ORDERS)
+    changes = standardise_changed(
+        engine, "new", "previous", "refreshed", date_order=ORDERS,
+        candidates="SELECT 'a:4' AS record_id UNION ALL SELECT 'a:1'",
+    )  # fmt: skip
+    assert _rows(engine, "refreshed") == _rows(engine, "expected")
+    assert (changes.added, changes.changed, changes.removed) == (0, 1, 0)
