@@ -248,10 +248,10 @@ def linked_closure(engine: Engine, *, seeds: str, pairs: str, threshold: float, 
     """
     edges, frontier, step = "__povlink_closure_edges", "__povlink_frontier", "__povlink_step"
     p = quote_identifier(pairs)
+    # Each link once; a step follows it from either end.
     engine.create_table(
         edges,
-        f"SELECT unique_id_l AS a, unique_id_r AS b FROM {p} WHERE match_probability >= "
-        f"{threshold!r} UNION ALL SELECT unique_id_r, unique_id_l FROM {p} "
+        f"SELECT unique_id_l AS a, unique_id_r AS b FROM {p} "
         f"WHERE match_probability >= {threshold!r}",
         temporary=True,
     )
@@ -264,9 +264,11 @@ def linked_closure(engine: Engine, *, seeds: str, pairs: str, threshold: float, 
         while True:
             engine.create_table(
                 step,
-                f"SELECT DISTINCT e.b AS record_id FROM {edges} AS e "
+                f"SELECT record_id FROM ("
+                f"SELECT e.b AS record_id FROM {edges} AS e "
                 f"JOIN {frontier} AS f ON e.a = f.record_id "
-                f"WHERE e.b NOT IN (SELECT record_id FROM {out})",
+                f"UNION SELECT e.a FROM {edges} AS e JOIN {frontier} AS f ON e.b = f.record_id"
+                f") AS n WHERE record_id NOT IN (SELECT record_id FROM {out})",
                 temporary=True,
             )
             if not engine.count(step):
