@@ -731,16 +731,28 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
     ``__person_confidence``, read here in one pass over the records in scope rather than one
     pass over every record per view."""
     e = registry.engine
-    if scope is None:
-        rows = """
-            SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
-            FROM standardised AS s
-            JOIN __person_ids AS p ON p.record_id = s.record_id
-            JOIN __household_ids AS h ON h.record_id = s.record_id
-            JOIN __person_confidence AS c ON c.record_id = s.record_id
-        """
-    else:
-        rows = f"""
+    everyone = """
+        SELECT s.record_id, s.source, p.person_id, h.household_id, c.cluster_confidence
+        FROM standardised AS s
+        JOIN __person_ids AS p ON p.record_id = s.record_id
+        JOIN __household_ids AS h ON h.record_id = s.record_id
+        JOIN __person_confidence AS c ON c.record_id = s.record_id
+    """
+    if not update or not registry.has_table("persons"):
+        # Unsorted: every reader orders what it shows, and sorting a million record ids here
+        # cost more than the join.
+        registry.replace_table("persons", everyone)
+        return
+    # The rows in scope as they are (read once, with their place in the table) and as they
+    # are now; only the rows that differ are deleted and inserted.
+    e.create_table(
+        "__persons_old",
+        f"SELECT rowid AS persons_row, * FROM persons AS o WHERE {_in_scope('o', scope)}",
+        temporary=True,
+    )
+    now = everyone
+    if scope is not None:
+        now = f"""
             SELECT s.record_id, s.source,
                    coalesce(p.person_id, o.person_id) AS person_id,
                    coalesce(h.household_id, o.household_id) AS household_id,
@@ -748,31 +760,25 @@ def _store_persons(registry: Registry, *, update: bool, scope: str | None = None
                         ELSE c.cluster_confidence END AS cluster_confidence
             FROM (SELECT record_id, source FROM standardised AS s
                   WHERE {_in_scope("s", scope)}) AS s
-            LEFT JOIN (SELECT * FROM persons AS o WHERE {_in_scope("o", scope)}) AS o
-              ON o.record_id = s.record_id
+            LEFT JOIN __persons_old AS o ON o.record_id = s.record_id
             LEFT JOIN __person_ids_affected AS p ON p.record_id = s.record_id
             LEFT JOIN __household_ids_affected AS h ON h.record_id = s.record_id
             LEFT JOIN __person_clusters AS c ON c.record_id = s.record_id
         """
-    if not update or not registry.has_table("persons"):
-        # Unsorted: every reader orders what it shows, and sorting a million record ids here
-        # cost more than the join.
-        registry.replace_table("persons", rows)
-        return
-    e.create_table("__persons_new", rows, temporary=True)
+    e.create_table("__persons_new", now, temporary=True)
     same = (
         "n.record_id = o.record_id AND n.source = o.source AND n.person_id = o.person_id "
         "AND n.household_id = o.household_id AND n.cluster_confidence = o.cluster_confidence"
     )
     e.execute(
-        f"DELETE FROM persons AS o WHERE {_in_scope('o', scope)} "
-        f"AND NOT EXISTS (SELECT 1 FROM __persons_new AS n WHERE {same})"
+        "DELETE FROM persons WHERE rowid IN (SELECT o.persons_row FROM __persons_old AS o "
+        f"WHERE NOT EXISTS (SELECT 1 FROM __persons_new AS n WHERE {same}))"
     )
     e.execute(
-        "INSERT INTO persons SELECT * FROM __persons_new AS n WHERE NOT EXISTS (SELECT 1 FROM "
-        f"persons AS o WHERE {_in_scope('o', scope)} AND o.record_id = n.record_id) "
-        "ORDER BY n.record_id"
+        "INSERT INTO persons SELECT * FROM __persons_new AS n WHERE NOT EXISTS "
+        f"(SELECT 1 FROM __persons_old AS o WHERE {same}) ORDER BY n.record_id"
     )
+    e.drop_table("__persons_old")
 
 
 def _in_scope(alias: str, scope: str | None) -> str:
