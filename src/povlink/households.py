@@ -1085,13 +1085,14 @@ def _find_seeds(
     nodes: str,
 ) -> None:
     """Write ``seed_new`` (the seeds present now) and ``seed_old`` (the previous node rows of
-    the seeds and the withdrawn records), and bring ``nodes`` and its offers, the node rows of
-    the previous records, up to date.
+    the seeds and the withdrawn records), and bring ``nodes`` and its offers (the previous
+    run's node rows) up to date.
 
     Only the rows that can differ are read: those of the records listed as changed (``listed``:
     the table ``changed``, or else the records whose row differs and the withdrawn ones) and of
-    those whose person may have changed (the table ``persons_changed``, or else every record):
-    every other record has the same node row in both runs.
+    those whose person changed (``moved``: the table ``persons_changed``, or else the records
+    whose person label differs, every record compared). Every other record has the same node
+    row in both runs.
     """
     table = _table_writer(engine, w)
     person_column = _check_inputs(engine, standardised, persons)
