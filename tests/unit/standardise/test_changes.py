@@ -261,21 +261,29 @@ def test_changes_and_previous_rows_are_written(engine: Engine) -> None:
     assert rebuilt == original
 
 
-def test_only_the_named_sources_are_compared(engine: Engine) -> None:
-    """With ``sources``, a change in another source goes unseen (its rows are kept as they
-    were), and a named source with no records left loses them all."""
-    after = {k: dict(v) for k, v in FAMILY.items() if k != "dinkes:1"}
+def _refresh_with_an_unseen_change(
+    engine: Engine, after: dict[str, dict[str, Any]], **options: Any
+) -> StandardiseChanges:
+    """Standardise ``FAMILY`` into ``previous``; refresh it with ``after`` in which a:4 and b:4
+    are renamed, and ``options`` keep b:4 from being compared, into ``refreshed``. ``expected``
+    is ``after`` standardised in full with b:4 as it was (its change goes unseen)."""
+    after = {k: dict(v) for k, v in after.items()}
     after["a:4"]["full_name"] = "Siti Aminah"
-    after["b:4"]["full_name"] = "Marthe"  # b is not named: not compared
+    after["b:4"]["full_name"] = "Marthe"
     seen = {k: (dict(FAMILY["b:4"]) if k == "b:4" else v) for k, v in after.items()}
     load_raw_records(engine, "old", FAMILY)
     load_raw_records(engine, "new", after)
     load_raw_records(engine, "seen", seen)
     standardise_table(engine, "old", "previous", date_order=ORDERS)
     standardise_table(engine, "seen", "expected", date_order=ORDERS)
-    changes = standardise_changed(
-        engine, "new", "previous", "refreshed", date_order=ORDERS, sources=["a", "dinkes"]
-    )
+    return standardise_changed(engine, "new", "previous", "refreshed", date_order=ORDERS, **options)
+
+
+def test_only_the_named_sources_are_compared(engine: Engine) -> None:
+    """With ``sources``, a change in another source goes unseen (its rows are kept as they
+    were), and a named source with no records left loses them all."""
+    after = {k: v for k, v in FAMILY.items() if k != "dinkes:1"}
+    changes = _refresh_with_an_unseen_change(engine, after, sources=["a", "dinkes"])
     assert _rows(engine, "refreshed") == _rows(engine, "expected")
     assert (changes.added, changes.changed, changes.removed) == (0, 1, 1)
 
@@ -283,18 +291,8 @@ def test_only_the_named_sources_are_compared(engine: Engine) -> None:
 def test_only_the_candidate_records_are_compared(engine: Engine) -> None:
     """With ``candidates``, a change to another record goes unseen (its row is kept), and a
     candidate whose values are the same is found unchanged."""
-    after = {k: dict(v) for k, v in FAMILY.items()}
-    after["a:4"]["full_name"] = "Siti Aminah"  # a candidate, changed
-    after["b:4"]["full_name"] = "Marthe"  # not a candidate: not compared
-    seen = {k: (dict(FAMILY["b:4"]) if k == "b:4" else v) for k, v in after.items()}
-    load_raw_records(engine, "old", FAMILY)
-    load_raw_records(engine, "new", after)
-    load_raw_records(engine, "seen", seen)
-    standardise_table(engine, "old", "previous", date_order=ORDERS)
-    standardise_table(engine, "seen", "expected", date_order=ORDERS)
-    changes = standardise_changed(
-        engine, "new", "previous", "refreshed", date_order=ORDERS,
-        candidates="SELECT 'a:4' AS record_id UNION ALL SELECT 'a:1'",
-    )  # fmt: skip
+    changes = _refresh_with_an_unseen_change(
+        engine, FAMILY, candidates="SELECT 'a:4' AS record_id UNION ALL SELECT 'a:1'"
+    )
     assert _rows(engine, "refreshed") == _rows(engine, "expected")
     assert (changes.added, changes.changed, changes.removed) == (0, 1, 0)
