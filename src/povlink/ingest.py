@@ -192,7 +192,7 @@ def _raw_relation(
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         # Decoding is checked in Python (for a clear message), hashing the bytes on the way.
-        content_hash, readable = _check_text_file(source, path, tmp)
+        content_hash, readable = _check_text_file(source, path, tmp, file_hash)
         delimiter = source.options.delimiter or ("\t" if suffix == ".tsv" else None)
         encoding = _NATIVE_ENCODINGS.get(codecs.lookup(source.options.encoding).name, "utf-8")
         if readable != path:
@@ -259,11 +259,14 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
+def _check_text_file(
+    source: Source, path: Path, tmp: Path, file_hash: str | None = None
+) -> tuple[str, Path]:
     """Hash a text file and check that it decodes in its stated encoding, in one pass.
 
     Returns the hash and the path the engine should read: the file itself when the engine can
-    decode its encoding, otherwise a UTF-8 copy.
+    decode its encoding, otherwise a UTF-8 copy. A hash already known (``file_hash``, of the
+    same bytes) is not computed again.
     """
     try:
         codec = codecs.lookup(source.options.encoding)
@@ -283,7 +286,8 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
         copy_path.open("w", encoding="utf-8", newline="") if not native else _NullWriter() as out,
     ):
         while chunk := f.read(_CHUNK):
-            digest.update(chunk)
+            if file_hash is None:
+                digest.update(chunk)
             if latin1:  # every byte is a latin-1 character: only C1 controls need a look
                 c1_controls = c1_controls or (
                     not chunk.isascii() and bool(chunk.translate(None, _NOT_C1_CONTROLS))
@@ -319,7 +323,7 @@ def _check_text_file(source: Source, path: Path, tmp: Path) -> tuple[str, Path]:
             while text := f.read(_CHUNK):
                 out_copy.write(text)
         native = False
-    return digest.hexdigest(), (path if native else copy_path)
+    return file_hash or digest.hexdigest(), (path if native else copy_path)
 
 
 class _NullWriter:

@@ -13,7 +13,7 @@ import pytest
 from povlink.config import Source, SourceOptions
 from povlink.engine import Engine
 from povlink.exceptions import DataQualityWarning, SourceError
-from povlink.ingest import stage_source
+from povlink.ingest import file_content_hash, stage_source
 
 
 def _stage(engine: Engine, source: Source, data: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -43,6 +43,25 @@ def test_latin1_semicolon_quoted_fields(tmp_path: Path, engine: Engine) -> None:
     path.write_bytes('ID;NIK;NAMA\n1;33;"Jos\xe9; Jr"\n'.encode("latin-1"))
     source = _source(path, options={"encoding": "latin-1", "delimiter": ";"})
     assert _stage(engine, source)["full_name"].tolist() == ["José; Jr"]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "utf-8"])
+def test_a_known_file_hash_gives_the_same_staging(
+    tmp_path: Path, engine: Engine, encoding: str
+) -> None:
+    """Given the hash of the file's bytes (as the registry computes it beforehand), staging
+    neither computes it again nor stages anything else: same fingerprint, same rows."""
+    path = tmp_path / "a.csv"
+    path.write_bytes('ID,NIK,NAMA\n1,33,"Jos\xe9"\n2,34,Ani\n'.encode(encoding))
+    source = _source(path, options={"encoding": encoding})
+    staged = [
+        stage_source(engine, source, table=f"st{i}", file_hash=known)
+        for i, known in enumerate([None, file_content_hash(source)])
+    ]
+    assert staged[0].content_hash == staged[1].content_hash
+    assert engine.rows("SELECT * FROM st0 ORDER BY ALL") == engine.rows(
+        "SELECT * FROM st1 ORDER BY ALL"
+    )
 
 
 def test_latin1_file_with_control_bytes_is_read(tmp_path: Path, engine: Engine) -> None:
