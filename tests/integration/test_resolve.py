@@ -17,6 +17,7 @@ import pytest
 
 from povlink.cli import main
 from povlink.project import Project
+from povlink.registry import Registry
 
 pytestmark = pytest.mark.integration
 
@@ -216,6 +217,42 @@ def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> N
         Project.from_toml(folder / "povlink.toml").export(out)
     for name in ("persons.csv", "households.csv", "lineage.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    history = []
+    for folder in (city_copy, full):
+        with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
+            history.append(reg.engine.rows("SELECT * FROM id_history ORDER BY ALL"))
+    assert history[0] == history[1]
+
+
+def test_households_falling_back_to_a_full_resolution_in_a_refresh_give_a_full_runs_result(
+    city_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a change reaches too many records, the households are resolved in full while the
+    persons are still reclustered incrementally; the stored rows are still a full run's."""
+    from povlink import households, resolve
+
+    full = tmp_path / "full"
+    shutil.copytree(city_copy, full)
+    for folder in (city_copy, full):
+        _refresh_training_list(folder)
+    defaults = dict(households.resolve_households.__kwdefaults__ or {})
+    monkeypatch.setattr(
+        households.resolve_households, "__kwdefaults__", {**defaults, "max_share": 0.0}
+    )
+    stored = []
+    store = resolve._store_persons
+
+    def spy(registry: Registry, *, update: bool, scope: str | None = None) -> None:
+        stored.append((update, scope))
+        store(registry, update=update, scope=scope)
+
+    monkeypatch.setattr(resolve, "_store_persons", spy)
+    incremental = Project.from_toml(city_copy / "povlink.toml").resolve().summary
+    monkeypatch.undo()
+    assert stored == [(True, None)]  # every row compared: the households were resolved in full
+    Project.from_toml(full / "povlink.toml").resolve(full=True)
+    assert incremental.incremental
+    pd.testing.assert_frame_equal(_persons(city_copy), _persons(full))
     history = []
     for folder in (city_copy, full):
         with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
