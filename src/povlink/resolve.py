@@ -494,13 +494,12 @@ def _standardise(
     current = registry.current_records_sql([s.name for s in config.sources])
     compared = None
     if refresh:
-        compared = _lists_changed_since_standardised(registry, versions)
+        compared, candidates = _changed_since_standardised(registry, versions)
         e.execute(f"CREATE OR REPLACE TEMP VIEW records AS {current}")
         standardise_changed(
             e, "records", "standardised", "standardised", regions=regions, date_order=orders,
             changes_output="__standardise_changes", previous_rows_output="__previous_rows",
-            sources=compared, unique_ids=True,
-            candidates=_records_changed_since_standardised(registry, versions),
+            sources=compared, unique_ids=True, candidates=candidates,
         )  # fmt: skip
         e.execute("DROP VIEW records")
     else:
@@ -538,43 +537,32 @@ def _standardise(
     return touched
 
 
-def _lists_changed_since_standardised(
+def _changed_since_standardised(
     registry: Registry, versions: Sequence[SourceVersion]
-) -> list[str] | None:
-    """The lists whose records may differ from the ones last standardised: those at another
-    version now (``versions``) and those no longer in the project; None (every list) when the
-    registry does not say which versions were standardised."""
+) -> tuple[list[str] | None, str | None]:
+    """What may differ from the records last standardised, from the versions stored then:
+    the lists at another version now (``versions``) or no longer in the project, and SQL for
+    the records their versions since added, changed or withdrawn (``record_changes``).
+
+    (None, None) when the registry does not say which versions were standardised (every list
+    and record compared); the records are None too when a list left the project (its records
+    are in no later version)."""
     stored = registry.get_meta("standardised_versions")
     if stored is None:
-        return None
+        return None, None
     last: dict[str, int] = json.loads(stored)
     now = {v.source: v.version for v in versions}
-    return sorted({s for s, v in now.items() if last.get(s) != v} | (set(last) - set(now)))
-
-
-def _records_changed_since_standardised(
-    registry: Registry, versions: Sequence[SourceVersion]
-) -> str | None:
-    """SQL: the records the versions ingested since the last standardisation added, changed or
-    withdrawn (``record_changes``), the only ones whose rows can differ from those standardised;
-    None when that cannot be told (a list left the project, or no versions were stored)."""
-    stored = registry.get_meta("standardised_versions")
-    if stored is None:
-        return None
-    last: dict[str, int] = json.loads(stored)
-    now = {v.source: v.version for v in versions}
-    if set(last) - set(now):
-        return None
-    ranges = [
-        f"(source = {quote_literal(name)} AND version > {last.get(name, 0)} AND version <= {v})"
-        for name, v in sorted(now.items())
-        if last.get(name) != v
-    ]
-    return (
-        f"SELECT record_id FROM record_changes WHERE {' OR '.join(ranges)}"
-        if ranges
-        else "SELECT NULL::VARCHAR AS record_id WHERE false"
+    moved = sorted(s for s, v in now.items() if last.get(s) != v)
+    gone = sorted(set(last) - set(now))
+    if gone:
+        return sorted([*moved, *gone]), None
+    ranges = " OR ".join(
+        f"(source = {quote_literal(name)} AND version > {last.get(name, 0)} "
+        f"AND version <= {now[name]})"
+        for name in moved
     )
+    records = f"SELECT record_id FROM record_changes WHERE {ranges or 'false'}"
+    return moved, records
 
 
 #: An incremental run is worth it while at most this share of the records changed.

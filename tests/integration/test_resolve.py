@@ -197,12 +197,24 @@ def _refresh_training_list(folder: Path) -> None:
         csv.writer(f, lineterminator="\n").writerows([header, *body])
 
 
+def _refreshed_twice(city: Path, tmp_path: Path) -> Path:
+    """Copy the resolved ``city`` aside and refresh the same list in both; return the copy (to
+    resolve in full, beside the original resolved incrementally)."""
+    full = tmp_path / "full"
+    shutil.copytree(city, full)
+    for folder in (city, full):
+        _refresh_training_list(folder)
+    return full
+
+
+def _id_history(folder: Path) -> list[tuple[object, ...]]:
+    with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
+        return reg.engine.rows("SELECT * FROM id_history ORDER BY ALL")
+
+
 def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> None:
     """After a refresh, scoring only the changed records gives exactly the full run's result."""
-    full = tmp_path / "full"
-    shutil.copytree(city_copy, full)
-    for folder in (city_copy, full):
-        _refresh_training_list(folder)
+    full = _refreshed_twice(city_copy, tmp_path)
     incremental = Project.from_toml(city_copy / "povlink.toml").resolve().summary
     complete = Project.from_toml(full / "povlink.toml").resolve(full=True).summary
     assert incremental.incremental
@@ -217,11 +229,7 @@ def test_incremental_run_equals_a_full_run(city_copy: Path, tmp_path: Path) -> N
         Project.from_toml(folder / "povlink.toml").export(out)
     for name in ("persons.csv", "households.csv", "lineage.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    history = []
-    for folder in (city_copy, full):
-        with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
-            history.append(reg.engine.rows("SELECT * FROM id_history ORDER BY ALL"))
-    assert history[0] == history[1]
+    assert _id_history(city_copy) == _id_history(full)
 
 
 def test_households_falling_back_to_a_full_resolution_in_a_refresh_give_a_full_runs_result(
@@ -231,10 +239,7 @@ def test_households_falling_back_to_a_full_resolution_in_a_refresh_give_a_full_r
     persons are still reclustered incrementally; the stored rows are still a full run's."""
     from povlink import households, resolve
 
-    full = tmp_path / "full"
-    shutil.copytree(city_copy, full)
-    for folder in (city_copy, full):
-        _refresh_training_list(folder)
+    full = _refreshed_twice(city_copy, tmp_path)
     defaults = dict(households.resolve_households.__kwdefaults__ or {})
     monkeypatch.setattr(
         households.resolve_households, "__kwdefaults__", {**defaults, "max_share": 0.0}
@@ -253,11 +258,7 @@ def test_households_falling_back_to_a_full_resolution_in_a_refresh_give_a_full_r
     Project.from_toml(full / "povlink.toml").resolve(full=True)
     assert incremental.incremental
     pd.testing.assert_frame_equal(_persons(city_copy), _persons(full))
-    history = []
-    for folder in (city_copy, full):
-        with Project.from_toml(folder / "povlink.toml").open_registry(read_only=True) as reg:
-            history.append(reg.engine.rows("SELECT * FROM id_history ORDER BY ALL"))
-    assert history[0] == history[1]
+    assert _id_history(city_copy) == _id_history(full)
 
 
 def test_a_list_ingested_before_the_resolve_is_standardised_again(
@@ -265,10 +266,7 @@ def test_a_list_ingested_before_the_resolve_is_standardised_again(
 ) -> None:
     """A refresh compares only the lists at another version than the one last standardised:
     one read by an ``ingest`` run in between counts, although the resolve finds it unchanged."""
-    full = tmp_path / "full"
-    shutil.copytree(city_copy, full)
-    for folder in (city_copy, full):
-        _refresh_training_list(folder)
+    full = _refreshed_twice(city_copy, tmp_path)
     Project.from_toml(city_copy / "povlink.toml").ingest()
     incremental = Project.from_toml(city_copy / "povlink.toml").resolve().summary
     Project.from_toml(full / "povlink.toml").resolve(full=True)
