@@ -876,9 +876,10 @@ def _node_columns(s: str, person: str) -> str:
     """
 
 
-def _readable_sql(s: str, keys: str) -> str:
-    """SQL: what the rules can read of the standardised row ``s`` (a text list), given the
-    hashed keys ``(kind, key)`` of the records without a KK number of its run.
+def _readable_sql(rows: str, keys: str) -> str:
+    """SQL: ``(record_id, readable)``, what the rules can read of each standardised row of
+    ``rows`` (a text list), given the hashed keys ``(kind, key)`` of the records without a KK
+    number of its run.
 
     A record without a KK number can be read whole. Of a KK record the rules read the card,
     role and source, and the rest only through a record without a card: its household key when
@@ -888,26 +889,28 @@ def _readable_sql(s: str, keys: str) -> str:
     """
 
     def text(column: str) -> str:
-        return f"CAST({s}.{column} AS VARCHAR)"
+        return f"CAST(s.{column} AS VARCHAR)"
 
-    def shared(kind: str, key: str) -> str:
-        return f"(({_key_sql(s, key)}) IN (SELECT key FROM {keys} WHERE kind = '{kind}'))"
-
-    hkey, place, mother, woman = (shared(kind, key) for kind, key in _LOOKED_UP_KEYS)
-    located = f"({place} OR {mother} OR {woman})"
+    # Each key is looked up once per row (a lookup written twice would be joined twice).
+    shared = ", ".join(
+        f"({_key_sql('r', key)}) IN (SELECT key FROM {keys} WHERE kind = '{kind}') AS {key}"
+        for kind, key in _LOOKED_UP_KEYS
+    )
+    located = "(s.place OR s.mother OR s.woman)"
     every = ", ".join(text(c) for c in _REQUIRED_COLUMNS[1:])
     return f"""
-        CASE WHEN {s}.kk_number IS NULL THEN [{every}] ELSE [
+        SELECT s.record_id, CASE WHEN s.kk_number IS NULL THEN [{every}] ELSE [
             {text("kk_number")}, {text("relationship")}, {text("source")},
-            CASE WHEN {hkey} THEN {text("household_key")} END,
+            CASE WHEN s.hkey THEN {text("household_key")} END,
             CASE WHEN {located} THEN {text("kelurahan_code")} END,
             CASE WHEN {located} THEN {text("rw")} END,
             CASE WHEN {located} THEN {text("rt")} END,
-            CASE WHEN {place} THEN {text("address")} END,
-            CASE WHEN {mother} THEN {text("mother_name")} END,
-            CASE WHEN {woman} THEN {text("full_name")} END,
-            CASE WHEN {woman} THEN {text("sex")} END
-        ] END
+            CASE WHEN s.place THEN {text("address")} END,
+            CASE WHEN s.mother THEN {text("mother_name")} END,
+            CASE WHEN s.woman THEN {text("full_name")} END,
+            CASE WHEN s.woman THEN {text("sex")} END
+        ] END AS readable
+        FROM (SELECT r.*, {shared} FROM {rows} AS r) AS s
     """
 
 
@@ -1196,11 +1199,10 @@ def _find_seeds(
         SELECT record_id FROM {w("person_changed")}
         UNION
         SELECT s.record_id
-        FROM {w("new_rows")} AS s
-        LEFT JOIN {w("old_rows")} AS o ON o.record_id = s.record_id
-        WHERE o.record_id IS NULL
-           OR {_readable_sql("s", w("new_keys"))} IS DISTINCT FROM
-              {_readable_sql("o", w("old_keys"))}
+        FROM ({_readable_sql(w("new_rows"), w("new_keys"))}) AS s
+        LEFT JOIN ({_readable_sql(w("old_rows"), w("old_keys"))}) AS o
+          ON o.record_id = s.record_id
+        WHERE o.record_id IS NULL OR s.readable IS DISTINCT FROM o.readable
         """,
     )
     table(
