@@ -325,6 +325,7 @@ def resolve_households(
     affected_output: str | None = None,
     persons_changed: str | None = None,
     nodes: str | None = None,
+    changed_is_complete: bool = False,
 ) -> HouseholdResolution:
     """Write ``output`` ``(record_id, household_cluster, household_evidence)`` for every record.
 
@@ -338,7 +339,11 @@ def resolve_households(
     row; the output is identical to a full resolution (see "Incremental resolution" in the module
     docstring). ``changed`` optionally names a table with a ``record_id`` column listing every
     record new, changed or withdrawn since then (a superset is fine); without it the changes are
-    found by comparing the household columns of the two runs. When the reachable part exceeds
+    found by comparing the household columns of the two runs. It is checked: the records it
+    does not list must be the same before and now (a pass over both), unless
+    ``changed_is_complete`` says the caller guarantees it (as a registry refresh does, which
+    builds the previous records from the current ones and that very list). When the reachable
+    part exceeds
     ``max_share`` of the records, or ``previous`` cannot be used, the resolution is full; the
     result says which happened and why. ``output`` may be ``previous.households`` itself: an
     incremental resolution then deletes and inserts only the rows it resolved again (run it in
@@ -370,7 +375,7 @@ def resolve_households(
         if previous is not None:
             done, reason = _resolve_incrementally(
                 engine, work, standardised, persons, previous,
-                (changed, persons_changed), nodes, max_share, output,
+                (changed, persons_changed, changed_is_complete), nodes, max_share, output,
             )  # fmt: skip
             if done is not None:
                 if affected_output is not None:
@@ -1081,13 +1086,12 @@ def _find_seeds(
     standardised: str,
     persons: str,
     previous: PreviousHouseholds,
-    changed: str | None,
-    persons_changed: str | None,
+    changes: tuple[str | None, str | None, bool],
     nodes: str,
 ) -> None:
     """Write ``seed_new`` (the seeds present now) and ``seed_old`` (the previous node rows of
     the seeds and the withdrawn records), and bring ``nodes`` and its offers (the previous
-    run's node rows) up to date.
+    run's node rows) up to date. ``changes``: as for :func:`_resolve_incrementally`.
 
     Only the rows that can differ are read: those of the records listed as changed (``listed``:
     the table ``changed``, or else the records whose row differs and the withdrawn ones) and of
@@ -1095,13 +1099,17 @@ def _find_seeds(
     whose person label differs, every record compared). Every other record has the same node
     row in both runs.
     """
+    changed, persons_changed, changed_is_complete = changes
     table = _table_writer(engine, w)
     person_column = _check_inputs(engine, standardised, persons)
     previous_column = _check_inputs(engine, previous.standardised, previous.persons)
     if changed is not None:
         table("listed", f"SELECT DISTINCT record_id FROM ({_ids_sql(changed)}) AS c")
         # Withdrawn records are listed; the records not listed must be the same before and now.
-        _check_unlisted_records_are_kept(engine, w, standardised, previous.standardised, changed)
+        if not changed_is_complete:
+            _check_unlisted_records_are_kept(
+                engine, w, standardised, previous.standardised, changed
+            )
     else:
         # The records whose row differs, the new and the withdrawn ones.
         columns = ", ".join(_REQUIRED_COLUMNS)
@@ -1266,17 +1274,18 @@ def _resolve_incrementally(
     standardised: str,
     persons: str,
     previous: PreviousHouseholds,
-    changes: tuple[str | None, str | None],
+    changes: tuple[str | None, str | None, bool],
     nodes: str | None,
     max_share: float,
     output: str,
 ) -> tuple[HouseholdResolution | None, str]:
     """Resolve only the records a change can reach; (None, why) when every record must be.
 
-    ``changes`` are the tables ``changed`` and ``persons_changed`` of :func:`resolve_households`;
+    ``changes`` are ``changed``, ``persons_changed`` and ``changed_is_complete`` of
+    :func:`resolve_households`;
     ``nodes`` its node table, the previous run's (built here when missing), brought up to date.
     """
-    changed, persons_changed = changes
+    changed, persons_changed, _ = changes
     if (unusable := _check_previous(engine, previous, changed, persons_changed)) is not None:
         return None, unusable
     table = _table_writer(engine, w)
@@ -1290,7 +1299,7 @@ def _resolve_incrementally(
     # (The previous households have a row for each previous record: checked above.)
     elif (kept := engine.count(nodes)) != (expected := engine.count(previous.households)):
         return None, f"the table {nodes!r} holds {kept} node rows for {expected} previous records"
-    _find_seeds(engine, w, standardised, persons, previous, changed, persons_changed, nodes)
+    _find_seeds(engine, w, standardised, persons, previous, changes, nodes)
     records = engine.count(nodes)
     # -- the closure: every record related to an affected one, until nothing is added ----------
     # One recursive query from the seeds' node rows (now and before): each step joins the probes

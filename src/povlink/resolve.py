@@ -232,6 +232,8 @@ def resolve_project(
                 affected_output="__household_affected",
                 persons_changed="__person_ids_moved" if reclustering else None,
                 nodes="household_nodes",
+                # the previous records are the current ones, those of __touched as they were
+                changed_is_complete=True,
             )  # fmt: skip
             n_placed = placed.resolved
             e.execute("DROP VIEW IF EXISTS __previous_standardised")

@@ -461,6 +461,17 @@ def test_table_of_changed_records_missing_a_withdrawn_record_is_refused(engine: 
     )
 
 
+def test_table_of_changed_records_said_complete_is_not_checked(engine: Engine) -> None:
+    """``changed_is_complete`` takes the caller's word (a registry refresh builds the previous
+    records from that very list): the pass that refuses an incomplete list up front is skipped,
+    and the kept row of the withdrawn record is caught by the check of the output instead."""
+    old = [record("dtks:1", kk_number=KK_PARENTS), record("kis:1", kk_number=KK_OTHER)]
+    engine.execute("CREATE TABLE changed AS SELECT 'nobody' AS record_id")
+    with pytest.raises(RegistryError) as info:
+        refresh(engine, old, old[:1], changed="changed", changed_is_complete=True)
+    assert str(info.value).startswith("household resolution wrote 2 rows, 0 of them for a record")
+
+
 def test_change_reaching_too_many_records_falls_back_to_a_full_resolution(
     engine: Engine,
 ) -> None:
