@@ -343,11 +343,11 @@ def resolve_households(
     does not list must be the same before and now (a pass over both), unless
     ``changed_is_complete`` says the caller guarantees it (as a registry refresh does, which
     builds the previous records from the current ones and that very list). When the reachable
-    part exceeds
-    ``max_share`` of the records, or ``previous`` cannot be used, the resolution is full; the
-    result says which happened and why. ``output`` may be ``previous.households`` itself: an
-    incremental resolution then deletes and inserts only the rows it resolved again (run it in
-    a transaction, as a registry run does, so that a failure leaves the table as it was).
+    part exceeds ``max_share`` of the records, or ``previous`` cannot be used, the resolution is
+    full; the result says which happened and why. ``output`` may be ``previous.households``
+    itself: an incremental resolution then deletes and inserts only the rows it resolved again
+    (run it in a transaction, as a registry run does, so that a failure leaves the table as it
+    was).
 
     ``affected_output`` optionally names a temporary table ``(record_id, household_cluster)``
     to write, one row per record whose row was resolved again, with its new household: in an
@@ -957,8 +957,8 @@ class _Relation:
     as a key one record *offers* and the other *asks* for.
 
     A record offers its key ``offered`` when it meets ``offerer`` (SQL over a node row); a
-    frontier record asks for its key ``asked`` when it meets ``asker``. ``place``: the two
-    must also be at compatible places.
+    record found asks for its key ``asked`` when it meets ``asker``. ``place``: the two must
+    also be at compatible places.
     """
 
     tag: int
@@ -1306,7 +1306,7 @@ def _resolve_incrementally(
     # the rows found ask for with those every node offers (kept from run to run), then reads the
     # node rows of the offerers. The engine builds its lookup of the offers and of the node rows
     # once for all steps, so that a long chain of relations (tens of steps) costs little more
-    # than a short one; a statement per step scanned every offer each time, 2.5 times slower.
+    # than a short one; a statement per step scanned every offer each time, twice as slow.
     # A row already found is not found again (UNION), which ends the recursion.
     limit = max_share * records
     if engine.count(w.raw("seed_new")) > limit:
